@@ -1,0 +1,187 @@
+/*
+ * cairn.h: the public interface of libcairn, the Cairn store library.
+ *
+ * Conventions (after lmdb.h): opaque handles with create/close pairs; every
+ * call returns an int, 0 on success, else a CAIRN_E* code or an errno value,
+ * turned into text by cairn_strerror(); results go through out-pointers.
+ * The library never prints and never exits.
+ */
+#ifndef CAIRN_H
+#define CAIRN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAIRN_HASH_LEN 32
+#define CAIRN_HEX_LEN 64
+
+/* Error codes: negative, so that they never collide with errno values. */
+enum {
+	CAIRN_OK = 0,
+	CAIRN_EINVAL = -30900,	/* invalid argument or input */
+	CAIRN_ENOTCANON,	/* JSON is valid but not canonical */
+	CAIRN_EJSON,		/* malformed JSON */
+	CAIRN_EUTF8,		/* invalid UTF-8 */
+	CAIRN_EVALIDATE,	/* event fails the catalog */
+	CAIRN_ECONFLICT,	/* (source, id) re-sent with other content */
+	CAIRN_ECORRUPT,		/* stored data fails its hash or chain */
+	CAIRN_EBEHIND,		/* store is behind its newest signed checkpoint */
+	CAIRN_EFULL,		/* store reached its configured size ceiling */
+	CAIRN_ELOCKED,		/* another process holds the writer lock */
+	CAIRN_ENOTFOUND,	/* no such entry, key or checkpoint */
+	CAIRN_EFORMAT,		/* a file is not in the expected format */
+	CAIRN_EKEYPERM,		/* secret key readable by group or others */
+	CAIRN_EPASS,		/* wrong passphrase */
+	CAIRN_EBADSIG,		/* signature does not verify */
+	CAIRN_EPROOF,		/* a proof does not verify */
+	CAIRN_ERDONLY,		/* store opened read-only */
+	CAIRN_EVERSION,		/* store format version not supported */
+	CAIRN_ENOMEM,		/* out of memory */
+	CAIRN_ETOOBIG,		/* a length cap was exceeded */
+	CAIRN_ELAST
+};
+
+/* Text for a return code of any libcairn call (static storage). */
+const char *cairn_strerror(int rc);
+
+
+
+/*
+ * The store: an append-only LMDB log of canonical-JSON entries, hash-chained
+ * globally, per stream and per account, with an RFC 9162 Merkle tree and
+ * signed checkpoints.  One writer process at a time (a lock file enforces
+ * it); any number of readers in other processes.
+ */
+
+typedef struct cairn_store cairn_store;
+typedef struct cairn_iter cairn_iter;
+struct cairn_catalog;
+struct cairn_buf;
+struct cairn_verr;
+
+struct cairn_store_opts {
+	uint64_t	 map_size;	/* initial map reservation; 0: 1 GiB */
+	uint64_t	 max_size;	/* ceiling; 0: 1 TiB; appends past it: CAIRN_EFULL */
+	const char	*checkpoint_file; /* NULL: "<dir>.checkpoint" beside the store */
+};
+
+#define CAIRN_STORE_RDONLY	0x1	/* no writer lock, no writes */
+
+/* Creates a new empty store in dir (created if missing, must hold no store). */
+int	cairn_store_create(const char *dir, const char *origin,
+	    const uint8_t pubkey[32], const struct cairn_store_opts *);
+/* Opens a store; a writer open fails with CAIRN_ELOCKED if another process
+ * writes, and with CAIRN_EBEHIND if the store is behind (or diverges from)
+ * the newest signed checkpoint kept in the checkpoint file. */
+int	cairn_store_open(const char *dir, const struct cairn_store_opts *,
+	    int flags, cairn_store **out);
+void	cairn_store_close(cairn_store *);
+/* Text of the last error's detail (which file, which seq); valid until the
+ * next call.  With NULL: why the last open or create in this thread failed. */
+const char *cairn_store_errdetail(const cairn_store *);
+
+/* A prepared event: parsed, validated against the catalog, normalised and
+ * canonicalised, ready to append.  Preparing needs no store, so callers do
+ * it outside the writer. */
+typedef struct cairn_event cairn_event;
+#define CAIRN_EVENT_SYSTEM 0x1	/* written by Cairn itself (system stream) */
+/* Parses and validates one JSON event from source.  On CAIRN_EVALIDATE, errs
+ * holds up to maxerr errors and *nerr their total; on CAIRN_EJSON/EUTF8
+ * errs[0].msg says where. */
+int	cairn_event_prepare(const struct cairn_catalog *, const char *source,
+	    const uint8_t *json, size_t len, int flags, cairn_event **out,
+	    struct cairn_verr *errs, size_t maxerr, size_t *nerr);
+void	cairn_event_free(cairn_event *);
+const char *cairn_event_id(const cairn_event *);	/* NULL if none */
+const char *cairn_event_stream(const cairn_event *);
+/* After a successful append: the entry bytes that were stored (for a
+ * duplicate, the first entry's bytes); valid until cairn_event_free. */
+int	cairn_event_entry(const cairn_event *, const uint8_t **, size_t *);
+
+struct cairn_receipt {
+	uint64_t	seq;
+	uint8_t		leaf[CAIRN_HASH_LEN];
+	uint64_t	tree_size;	/* log size after the commit */
+	int		duplicate;	/* the first receipt of an identical re-send */
+};
+
+/* Appends n events in one durable write transaction and fills one receipt
+ * per event once the commit has returned.  Atomic: on any error nothing is
+ * stored and *failed (if not NULL) names the event at fault
+ * (CAIRN_ECONFLICT: its (source, id) was stored before with other content). */
+int	cairn_store_append(cairn_store *, cairn_event *const *, size_t n,
+	    struct cairn_receipt *, size_t *failed);
+
+struct cairn_entry {
+	uint64_t	 seq;
+	const uint8_t	*data;		/* valid until the next call on the iterator */
+	size_t		 len;
+	uint8_t		 leaf[CAIRN_HASH_LEN];	/* recomputed from data */
+	int		 intact;	/* 1 if the recomputed hash equals the stored one */
+};
+
+/* Number of entries (the tree size). */
+int	cairn_store_size(cairn_store *, uint64_t *);
+/* One entry, re-hashed; CAIRN_ECORRUPT (entry still filled) if it fails.
+ * Data is copied into buf. */
+int	cairn_store_get(cairn_store *, uint64_t seq, struct cairn_buf *buf,
+	    struct cairn_entry *);
+/* Iterators: entries [from, to); one account's entries; one stream's
+ * entries with received in [since, until) microseconds.  Each entry is
+ * re-hashed.  Long scans renew their read transaction as they go. */
+int	cairn_iter_range(cairn_store *, uint64_t from, uint64_t to, cairn_iter **);
+int	cairn_iter_account(cairn_store *, const char *account, cairn_iter **);
+int	cairn_iter_stream(cairn_store *, const char *stream, int64_t since_us,
+	    int64_t until_us, cairn_iter **);
+/* 0 and an entry, or CAIRN_ENOTFOUND at the end. */
+int	cairn_iter_next(cairn_iter *, struct cairn_entry *);
+void	cairn_iter_free(cairn_iter *);
+
+/* Merkle root of the first size entries, and RFC 9162 proofs. */
+int	cairn_store_root(cairn_store *, uint64_t size, uint8_t root[CAIRN_HASH_LEN]);
+int	cairn_store_inclusion(cairn_store *, uint64_t seq, uint64_t size,
+	    uint8_t proof[][CAIRN_HASH_LEN], size_t *n);
+int	cairn_store_consistency(cairn_store *, uint64_t old, uint64_t new,
+	    uint8_t proof[][CAIRN_HASH_LEN], size_t *n);
+
+struct cairn_store_info {
+	char		origin[256];
+	uint8_t		pubkey[32];
+	uint64_t	size;
+	uint64_t	stream_count[7];
+	int64_t		last_received;	/* microseconds */
+	uint64_t	checkpoints;
+	uint64_t	disk_bytes;	/* data.mdb size on disk */
+	uint64_t	map_size;
+};
+int	cairn_store_info(cairn_store *, struct cairn_store_info *);
+
+/* Makes, signs, stores and writes out (checkpoint file, fsync'd) a
+ * checkpoint of the current tree; sk is the 64-byte Ed25519 secret key
+ * matching the store's public key.  The signed note goes to note (may be NULL). */
+int	cairn_store_checkpoint(cairn_store *, const uint8_t sk[64],
+	    struct cairn_buf *note);
+/* The newest stored checkpoint's signed note; CAIRN_ENOTFOUND if none. */
+int	cairn_store_checkpoint_latest(cairn_store *, struct cairn_buf *note);
+/* The newest checkpoint with tree size <= size (or >= size when after is
+ * set); CAIRN_ENOTFOUND if none. */
+int	cairn_store_checkpoint_find(cairn_store *, uint64_t size, int after,
+	    struct cairn_buf *note);
+
+struct cairn_verify_report {
+	uint64_t	entries;	/* entries checked */
+	uint64_t	bytes;		/* entry bytes hashed */
+	uint64_t	checkpoints;	/* checkpoints checked */
+	int		failed;		/* 1 if something is wrong */
+	int		has_seq;	/* bad_seq names an entry */
+	uint64_t	bad_seq;
+	char		what[512];
+};
+/* Recomputes every leaf hash, the global, stream and account chains, every
+ * stored Merkle node, every checkpoint root and signature (against pubkey,
+ * NULL: the store's own), and the checkpoint file; the first problem found
+ * is described in the report and CAIRN_ECORRUPT returned. */
+int	cairn_store_verify(cairn_store *, const uint8_t *pubkey,
+	    struct cairn_verify_report *);
+
+#endif

@@ -1,0 +1,924 @@
+/*
+ * cjson.c: canonical JSON (RFC 8785 JCS restricted to Cairn's subset):
+ * strict parsing of untrusted input, encoding, a fast canonical-form checker
+ * and member lookup over canonical bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+
+#define ONES	0x0101010101010101ULL
+#define HIGH	0x8080808080808080ULL
+
+/* Flags the string scanner reports about a string. */
+#define S_ESC		0x01	/* contains a backslash escape */
+#define S_NONASCII	0x02	/* contains a byte >= 0x80 */
+
+/* The checker's state: cursor, end, and "valid so far but not canonical". */
+struct ck {
+	const uint8_t	*p;
+	const uint8_t	*end;
+	int		 bad;
+};
+
+/* One object member while the encoder sorts keys. */
+struct kv {
+	const char	*k;
+	size_t		 klen;
+	json_t		*v;
+};
+
+static int	ck_value(struct ck *, int);
+
+/* Loads 8 bytes in host order without alignment requirements. */
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* Nonzero if any of the 8 bytes of w is zero (exact, no false positives). */
+static inline uint64_t
+haszero(uint64_t w)
+{
+	return (w - ONES) & ~w & HIGH;
+}
+
+/* 1 if none of the 8 bytes of w needs a look inside a string. */
+static inline int
+plain8(uint64_t w)
+{
+	/*
+	 * Controls (< 0x20) are invalid raw (RFC 8259 section 7), '"' and '\\'
+	 * end or escape, and bytes >= 0x80 start UTF-8 sequences to validate.
+	 */
+	uint64_t ctl = (w - ONES * 0x20) & ~w;
+
+	return ((ctl | haszero(w ^ (ONES * '"')) |
+	    haszero(w ^ (ONES * '\\')) | w) & HIGH) == 0;
+}
+
+/* 1 if every byte of w is ASCII. */
+static inline int
+ascii8(uint64_t w)
+{
+	return (w & HIGH) == 0;
+}
+
+/* Length of the valid UTF-8 sequence (2..4) at p (p[0] >= 0x80), or 0. */
+static inline size_t
+utf8_seq(const uint8_t *p, size_t left)
+{
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	/* RFC 3629 section 4: the exact well-formed byte ranges. */
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Offset of the first byte that does not start valid UTF-8, or n. */
+static size_t
+utf8_prefix(const uint8_t *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		while (n - i >= 8 && ascii8(load64(s + i)))
+			i += 8;
+		if (i >= n)
+			break;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(s + i, n - i)) == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* 1 if the bytes are valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+int
+cairn_utf8_valid(const uint8_t *s, size_t n)
+{
+	if (n == 0)
+		return 1;
+	return utf8_prefix(s, n) == n;
+}
+
+/* Value of a hex digit of either case, or -1. */
+static inline int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Next decoded byte of a key: raw JSON string text if raw, else plain. */
+static inline int
+key_next(const uint8_t **pp, const uint8_t *end, int raw)
+{
+	const uint8_t *p = *pp;
+	int c;
+
+	if (p >= end)
+		return -1;
+	if (!raw || *p != '\\') {
+		*pp = p + 1;
+		return *p;
+	}
+	/* Only canonical escapes reach here (the checker compared no others). */
+	if (end - p < 2) {
+		*pp = end;
+		return -1;
+	}
+	switch (p[1]) {
+	case 'b': c = '\b'; break;
+	case 'f': c = '\f'; break;
+	case 'n': c = '\n'; break;
+	case 'r': c = '\r'; break;
+	case 't': c = '\t'; break;
+	case 'u':
+		if (end - p < 6) {
+			*pp = end;
+			return -1;
+		}
+		if (hexval(p[4]) < 0 || hexval(p[5]) < 0) {
+			*pp = end;
+			return -1;
+		}
+		c = (hexval(p[4]) << 4) | hexval(p[5]);
+		*pp = p + 6;
+		return c;
+	default: c = p[1]; break;
+	}
+	*pp = p + 2;
+	return c;
+}
+
+/*
+ * Compares the decoded key a (raw JSON string text) with b (raw text if
+ * braw, else plain bytes) bytewise; bytewise order of ASCII keys equals the
+ * UTF-16 code unit order of RFC 8785 section 3.2.3.
+ */
+static int
+key_cmp(const uint8_t *a, size_t alen, int aesc, const uint8_t *b,
+    size_t blen, int braw)
+{
+	const uint8_t *ae = a + alen, *be = b + blen;
+	size_t m;
+	int ca, cb, r;
+
+	if (!aesc && (!braw || memchr(b, '\\', blen) == NULL)) {
+		m = alen < blen ? alen : blen;
+		if (m && (r = memcmp(a, b, m)) != 0)
+			return r;
+		return alen < blen ? -1 : alen > blen;
+	}
+	for (;;) {
+		ca = key_next(&a, ae, 1);
+		cb = key_next(&b, be, braw);
+		if (ca < 0 || cb < 0)
+			return ca < 0 ? (cb < 0 ? 0 : -1) : 1;
+		if (ca != cb)
+			return ca - cb;
+	}
+}
+
+/* Skips whitespace, which is valid JSON but never canonical. */
+static inline void
+ck_ws(struct ck *c)
+{
+	const uint8_t *p = c->p;
+
+	/* RFC 8259 section 2: the four insignificant whitespace bytes. */
+	while (p < c->end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	if (p != c->p)
+		c->bad = 1;
+	c->p = p;
+}
+
+/* Checks one escape at c->p (a backslash); c->p moves past it. */
+static int
+ck_escape(struct ck *c)
+{
+	const uint8_t *p = c->p;
+	int v, i;
+
+	if (c->end - p < 2)
+		return CAIRN_EJSON;
+	switch (p[1]) {
+	case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
+		c->p = p + 2;
+		return 0;
+	case '/':
+		/* Valid (RFC 8259 section 7) but JCS writes '/' literally. */
+		c->bad = 1;
+		c->p = p + 2;
+		return 0;
+	case 'u':
+		if (c->end - p < 6)
+			return CAIRN_EJSON;
+		for (i = 2; i < 6; i++)
+			if (hexval(p[i]) < 0)
+				return CAIRN_EJSON;
+		/*
+		 * RFC 8785 section 3.2.2.2: \u only for controls without a
+		 * short form, lower-case hex; U+0000 is refused outright.
+		 */
+		v = (hexval(p[4]) << 4) | hexval(p[5]);
+		if (p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1') ||
+		    (p[5] >= 'A' && p[5] <= 'F') || v == 0 || v == '\b' ||
+		    v == '\t' || v == '\n' || v == '\f' || v == '\r')
+			c->bad = 1;
+		c->p = p + 6;
+		return 0;
+	default:
+		return CAIRN_EJSON;
+	}
+}
+
+/* Checks the string at c->p (a quote), ORing S_* into *flags. */
+static int
+ck_string(struct ck *c, int *flags)
+{
+	const uint8_t *p = c->p + 1, *end = c->end;
+	size_t k;
+	int rc;
+
+	for (;;) {
+		/* Fast path: runs of plain ASCII, 8 bytes at a time. */
+		while (end - p >= 8 && plain8(load64(p)))
+			p += 8;
+		if (p >= end)
+			return CAIRN_EJSON;
+		if (*p == '"')
+			break;
+		if (*p == '\\') {
+			*flags |= S_ESC;
+			c->p = p;
+			if ((rc = ck_escape(c)) != 0)
+				return rc;
+			p = c->p;
+		} else if (*p < 0x20)
+			return CAIRN_EJSON;	/* RFC 8259 section 7 */
+		else if (*p < 0x80)
+			p++;
+		else {
+			if ((k = utf8_seq(p, (size_t)(end - p))) == 0)
+				return CAIRN_EUTF8;
+			*flags |= S_NONASCII;
+			p += k;
+		}
+	}
+	c->p = p + 1;
+	return 0;
+}
+
+/* Checks the number at c->p; canonical is -?(0|[1-9][0-9]*) in 2^53-1. */
+static int
+ck_number(struct ck *c)
+{
+	static const char max[] = "9007199254740991";
+	const uint8_t *p = c->p, *end = c->end, *d;
+	int neg = 0;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	d = p;
+	if (p >= end)
+		return CAIRN_EJSON;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return CAIRN_EJSON;
+	/* RFC 7493 section 2.2 and JCS: -0 and magnitudes >= 2^53 differ. */
+	if (neg && p - d == 1 && *d == '0')
+		c->bad = 1;
+	if (p - d > (ptrdiff_t)(sizeof(max) - 1) ||
+	    (p - d == (ptrdiff_t)(sizeof(max) - 1) &&
+	    memcmp(d, max, sizeof(max) - 1) > 0))
+		c->bad = 1;
+	if (p < end && *p == '.') {
+		c->bad = 1;	/* integers only */
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return CAIRN_EJSON;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		c->bad = 1;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return CAIRN_EJSON;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	c->p = p;
+	return 0;
+}
+
+/* Checks the object at c->p ('{') at nesting depth. */
+static int
+ck_object(struct ck *c, int depth)
+{
+	const uint8_t *pk = NULL, *ks;
+	size_t pklen = 0, klen;
+	int pkesc = 0, flags, rc;
+
+	if (depth > CAIRN_CJSON_MAX_DEPTH)
+		return CAIRN_ENOTCANON;
+	c->p++;
+	ck_ws(c);
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return 0;
+	}
+	for (;;) {
+		if (c->p >= c->end || *c->p != '"')
+			return CAIRN_EJSON;
+		ks = c->p + 1;
+		flags = 0;
+		if ((rc = ck_string(c, &flags)) != 0)
+			return rc;
+		klen = (size_t)(c->p - 1 - ks);
+		if (flags & S_NONASCII)
+			c->bad = 1;
+		/* Strictly increasing keys: sorted and no duplicates. */
+		if (!c->bad && pk != NULL &&
+		    key_cmp(pk, pklen, pkesc, ks, klen, 1) >= 0)
+			c->bad = 1;
+		pk = ks;
+		pklen = klen;
+		pkesc = flags & S_ESC;
+		ck_ws(c);
+		if (c->p >= c->end || *c->p != ':')
+			return CAIRN_EJSON;
+		c->p++;
+		ck_ws(c);
+		if ((rc = ck_value(c, depth)) != 0)
+			return rc;
+		ck_ws(c);
+		if (c->p >= c->end)
+			return CAIRN_EJSON;
+		if (*c->p == '}') {
+			c->p++;
+			return 0;
+		}
+		if (*c->p != ',')
+			return CAIRN_EJSON;
+		c->p++;
+		ck_ws(c);
+	}
+}
+
+/* Checks the array at c->p ('[') at nesting depth. */
+static int
+ck_array(struct ck *c, int depth)
+{
+	int rc;
+
+	if (depth > CAIRN_CJSON_MAX_DEPTH)
+		return CAIRN_ENOTCANON;
+	c->p++;
+	ck_ws(c);
+	if (c->p < c->end && *c->p == ']') {
+		c->p++;
+		return 0;
+	}
+	for (;;) {
+		if ((rc = ck_value(c, depth)) != 0)
+			return rc;
+		ck_ws(c);
+		if (c->p >= c->end)
+			return CAIRN_EJSON;
+		if (*c->p == ']') {
+			c->p++;
+			return 0;
+		}
+		if (*c->p != ',')
+			return CAIRN_EJSON;
+		c->p++;
+		ck_ws(c);
+	}
+}
+
+/* Checks a literal name (RFC 8259 section 3) at c->p. */
+static int
+ck_lit(struct ck *c, const char *lit, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return CAIRN_EJSON;
+	c->p += n;
+	return 0;
+}
+
+/* Checks one value at c->p inside depth enclosing containers. */
+static int
+ck_value(struct ck *c, int depth)
+{
+	int flags = 0;
+
+	if (c->p >= c->end)
+		return CAIRN_EJSON;
+	switch (*c->p) {
+	case '{':
+		return ck_object(c, depth + 1);
+	case '[':
+		return ck_array(c, depth + 1);
+	case '"':
+		return ck_string(c, &flags);
+	case 't':
+		return ck_lit(c, "true", 4);
+	case 'f':
+		return ck_lit(c, "false", 5);
+	case 'n':
+		return ck_lit(c, "null", 4);
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return ck_number(c);
+	default:
+		return CAIRN_EJSON;
+	}
+}
+
+/* Returns 0 iff the bytes are exactly one canonical JSON value. */
+int
+cairn_cjson_check(const uint8_t *s, size_t n)
+{
+	struct ck c;
+	int rc;
+
+	if (s == NULL || n == 0)
+		return CAIRN_EJSON;
+	c.p = s;
+	c.end = s + n;
+	c.bad = 0;
+	ck_ws(&c);
+	if ((rc = ck_value(&c, 0)) != 0)
+		return rc;
+	ck_ws(&c);
+	if (c.p != c.end)
+		return CAIRN_EJSON;
+	return c.bad ? CAIRN_ENOTCANON : 0;
+}
+
+/* Maps a jansson load failure to a Cairn code and a message in errbuf. */
+static int
+load_error(const json_error_t *err, char *errbuf, size_t errlen)
+{
+	int rc;
+
+	switch (json_error_code(err)) {
+	case json_error_out_of_memory:
+		rc = CAIRN_ENOMEM;
+		break;
+	case json_error_invalid_utf8:
+		rc = CAIRN_EUTF8;
+		break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+	case json_error_numeric_overflow:
+	case json_error_stack_overflow:
+		/* Valid RFC 8259 text that our subset refuses. */
+		rc = CAIRN_EINVAL;
+		break;
+	default:
+		rc = CAIRN_EJSON;
+		break;
+	}
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "line %d column %d: %s", err->line,
+		    err->column, err->text);
+	return rc;
+}
+
+/* Checks that v lies in the canonical subset; *why names what does not. */
+static int
+subset_check(const json_t *v, int depth, const char **why)
+{
+	const char *k;
+	json_int_t i;
+	size_t klen, j, n;
+	void *it;
+	int rc;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (depth + 1 > CAIRN_CJSON_MAX_DEPTH) {
+			*why = "nested too deeply";
+			return CAIRN_EINVAL;
+		}
+		/* jansson's iterator API takes no const; nothing is changed. */
+		for (it = json_object_iter((json_t *)v); it != NULL;
+		    it = json_object_iter_next((json_t *)v, it)) {
+			k = json_object_iter_key(it);
+			klen = json_object_iter_key_len(it);
+			for (j = 0; j < klen; j++)
+				if (k[j] == 0 || (uint8_t)k[j] >= 0x80) {
+					*why = "object key not ASCII";
+					return CAIRN_EINVAL;
+				}
+			if ((rc = subset_check(json_object_iter_value(it),
+			    depth + 1, why)) != 0)
+				return rc;
+		}
+		return 0;
+	case JSON_ARRAY:
+		if (depth + 1 > CAIRN_CJSON_MAX_DEPTH) {
+			*why = "nested too deeply";
+			return CAIRN_EINVAL;
+		}
+		n = json_array_size(v);
+		for (j = 0; j < n; j++)
+			if ((rc = subset_check(json_array_get(v, j), depth + 1,
+			    why)) != 0)
+				return rc;
+		return 0;
+	case JSON_INTEGER:
+		i = json_integer_value(v);
+		if (i > CAIRN_CJSON_MAX_INT || i < -CAIRN_CJSON_MAX_INT) {
+			*why = "integer outside -(2^53-1)..2^53-1";
+			return CAIRN_EINVAL;
+		}
+		return 0;
+	case JSON_REAL:
+		*why = "numbers must be integers";
+		return CAIRN_EINVAL;
+	default:
+		return 0;
+	}
+}
+
+/* Strict parse of untrusted JSON text into *out. */
+int
+cairn_json_parse(const uint8_t *s, size_t n, json_t **out, char *errbuf,
+    size_t errlen)
+{
+	json_error_t err;
+	const char *why = NULL;
+	const uint8_t *nul;
+	json_t *root;
+	size_t off;
+	int rc;
+
+	*out = NULL;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (s == NULL && n != 0)
+		return CAIRN_EINVAL;
+	/* Our own check first: jansson's message would not say "UTF-8". */
+	if ((off = utf8_prefix(s, n)) != n) {
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "invalid UTF-8 at byte %zu",
+			    off);
+		return CAIRN_EUTF8;
+	}
+	/*
+	 * A raw NUL is never valid JSON (RFC 8259 sections 2 and 7), but
+	 * jansson's buffer loader accepts "5\0"; refuse it ourselves.
+	 */
+	if (n != 0 && (nul = memchr(s, 0, n)) != NULL) {
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "NUL byte at byte %zu",
+			    (size_t)(nul - s));
+		return CAIRN_EJSON;
+	}
+	root = json_loadb((const char *)s, n,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL)
+		return load_error(&err, errbuf, errlen);
+	if ((rc = subset_check(root, 0, &why)) != 0) {
+		json_decref(root);
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s", why);
+		return rc;
+	}
+	*out = root;
+	return 0;
+}
+
+/* Appends s as a canonical JSON string literal (RFC 8785 section 3.2.2.2). */
+int
+cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *u = (const uint8_t *)s;
+	char esc[6];
+	size_t i, run;
+	int rc;
+
+	if (n != 0 && s == NULL)
+		return CAIRN_EINVAL;
+	if (n != 0 && memchr(s, 0, n) != NULL)
+		return CAIRN_EINVAL;
+	if (n != 0 && utf8_prefix(u, n) != n)
+		return CAIRN_EUTF8;
+	if ((rc = cairn_buf_reserve(out, n + 2)) != 0)
+		return rc;
+	if ((rc = cairn_buf_addc(out, '"')) != 0)
+		return rc;
+	for (i = 0; i < n; ) {
+		for (run = i; run < n && u[run] >= 0x20 && u[run] != '"' &&
+		    u[run] != '\\'; run++)
+			;
+		if (run > i && (rc = cairn_buf_add(out, u + i, run - i)) != 0)
+			return rc;
+		if ((i = run) == n)
+			break;
+		esc[0] = '\\';
+		switch (u[i]) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[u[i] >> 4];
+			esc[5] = hex[u[i] & 0xf];
+			break;
+		}
+		if ((rc = cairn_buf_add(out, esc, esc[1] == 'u' ? 6 : 2)) != 0)
+			return rc;
+		i++;
+	}
+	return cairn_buf_addc(out, '"');
+}
+
+/* qsort comparator: bytewise key order, shorter prefix first. */
+static int
+kv_cmp(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+	size_t m = x->klen < y->klen ? x->klen : y->klen;
+	int r;
+
+	if (m && (r = memcmp(x->k, y->k, m)) != 0)
+		return r;
+	return x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
+/* Appends the decimal form of an integer already known to be safe. */
+static int
+add_int(struct cairn_buf *out, json_int_t i)
+{
+	char d[24], *p = d + sizeof(d);
+	uint64_t m;
+
+	m = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	} while (m != 0);
+	if (i < 0)
+		*--p = '-';
+	return cairn_buf_add(out, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* Appends the canonical form of v, already checked by subset_check. */
+static int
+enc_value(const json_t *v, struct cairn_buf *out)
+{
+	struct kv *kvs;
+	size_t i, n;
+	void *it;
+	int rc;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		n = json_object_size(v);
+		if (n == 0)
+			return cairn_buf_add(out, "{}", 2);
+		if ((kvs = calloc(n, sizeof(*kvs))) == NULL)
+			return CAIRN_ENOMEM;
+		i = 0;
+		for (it = json_object_iter((json_t *)v); it != NULL && i < n;
+		    it = json_object_iter_next((json_t *)v, it), i++) {
+			kvs[i].k = json_object_iter_key(it);
+			kvs[i].klen = json_object_iter_key_len(it);
+			kvs[i].v = json_object_iter_value(it);
+		}
+		n = i;
+		/* RFC 8785 section 3.2.3; keys are ASCII so bytes = UTF-16. */
+		qsort(kvs, n, sizeof(*kvs), kv_cmp);
+		rc = cairn_buf_addc(out, '{');
+		for (i = 0; rc == 0 && i < n; i++) {
+			if (i > 0)
+				rc = cairn_buf_addc(out, ',');
+			if (rc == 0)
+				rc = cairn_cjson_add_string(out, kvs[i].k,
+				    kvs[i].klen);
+			if (rc == 0)
+				rc = cairn_buf_addc(out, ':');
+			if (rc == 0)
+				rc = enc_value(kvs[i].v, out);
+		}
+		free(kvs);
+		return rc != 0 ? rc : cairn_buf_addc(out, '}');
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if ((rc = cairn_buf_addc(out, '[')) != 0)
+			return rc;
+		for (i = 0; i < n; i++) {
+			if (i > 0 && (rc = cairn_buf_addc(out, ',')) != 0)
+				return rc;
+			if ((rc = enc_value(json_array_get(v, i), out)) != 0)
+				return rc;
+		}
+		return cairn_buf_addc(out, ']');
+	case JSON_STRING:
+		return cairn_cjson_add_string(out, json_string_value(v),
+		    json_string_length(v));
+	case JSON_INTEGER:
+		return add_int(out, json_integer_value(v));
+	case JSON_TRUE:
+		return cairn_buf_add(out, "true", 4);
+	case JSON_FALSE:
+		return cairn_buf_add(out, "false", 5);
+	case JSON_NULL:
+		return cairn_buf_add(out, "null", 4);
+	default:
+		return CAIRN_EINVAL;
+	}
+}
+
+/* Appends the canonical encoding of v to out. */
+int
+cairn_cjson_encode(const json_t *v, struct cairn_buf *out)
+{
+	const char *why;
+	int rc;
+
+	if (v == NULL || out == NULL)
+		return CAIRN_EINVAL;
+	/* One walk decides the subset, so parse and encode agree on it. */
+	if ((rc = subset_check(v, 0, &why)) != 0)
+		return rc;
+	return enc_value(v, out);
+}
+
+/* cairn_cjson_check, then decode with jansson. */
+int
+cairn_cjson_decode(const uint8_t *s, size_t n, json_t **out)
+{
+	json_error_t err;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cairn_cjson_check(s, n)) != 0)
+		return rc;
+	*out = json_loadb((const char *)s, n,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	if (*out == NULL)
+		return load_error(&err, NULL, 0);
+	return 0;
+}
+
+/* Returns the end of the string whose opening quote is at p, or NULL. */
+static const uint8_t *
+skip_string(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q, *b;
+
+	for (p++; p < end; p = q + 1) {
+		if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
+			return NULL;
+		/* The quote is escaped iff an odd run of backslashes precedes. */
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+	}
+	return NULL;
+}
+
+/* Returns the end of the canonical value at p without decoding it, or NULL. */
+static const uint8_t *
+skip_value(const uint8_t *p, const uint8_t *end)
+{
+	size_t depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']')
+			p++;
+		return p;
+	}
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			if ((p = skip_string(p, end)) == NULL)
+				return NULL;
+			continue;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0)
+				return p + 1;
+			break;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* Finds the top-level member key of a canonical object. */
+int
+cairn_cjson_member(const uint8_t *s, size_t n, const char *key,
+    const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *p, *end, *ks, *vs;
+	size_t klen, keylen;
+	int r;
+
+	*val = NULL;
+	*vlen = 0;
+	if (s == NULL || n < 2 || s[0] != '{')
+		return CAIRN_EJSON;
+	keylen = strlen(key);
+	p = s + 1;
+	end = s + n;
+	if (*p == '}')
+		return CAIRN_ENOTFOUND;
+	for (;;) {
+		if (p >= end || *p != '"')
+			return CAIRN_EJSON;
+		ks = p + 1;
+		if ((p = skip_string(p, end)) == NULL)
+			return CAIRN_EJSON;
+		klen = (size_t)(p - 1 - ks);
+		if (p >= end || *p != ':')
+			return CAIRN_EJSON;
+		vs = ++p;
+		if ((p = skip_value(p, end)) == NULL || p >= end)
+			return CAIRN_EJSON;
+		r = key_cmp(ks, klen, memchr(ks, '\\', klen) != NULL,
+		    (const uint8_t *)key, keylen, 0);
+		if (r == 0) {
+			*val = vs;
+			*vlen = (size_t)(p - vs);
+			return 0;
+		}
+		/* Keys are sorted: once past key it cannot follow. */
+		if (r > 0 || *p == '}')
+			return CAIRN_ENOTFOUND;
+		if (*p != ',')
+			return CAIRN_EJSON;
+		p++;
+	}
+}

@@ -1,0 +1,24 @@
+/* internal.h: libcairn's structures shared between its own files. */
+#ifndef CAIRN_INTERNAL_H
+#define CAIRN_INTERNAL_H
+
+#include <stdio.h>
+
+#include "cairn.h"
+#include "note.h"
+#include "util.h"
+
+struct cairn_event {
+	char		*source;
+	char		*id;		/* NULL when the event has none */
+	char		*account;	/* NULL when the event names none */
+	int		 stream;	/* index into cairn_stream_names */
+	struct cairn_buf canon;		/* normalised event, canonical JSON */
+	uint8_t		 sha[CAIRN_HASH_LEN];	/* event_sha256 */
+	struct cairn_buf entry;		/* the stored entry, after append */
+};
+
+/* Index of a stream name, or -1. */
+int	cairn_stream_index(const char *);
+
+#endif

@@ -1,0 +1,1711 @@
+/*
+ * store.c: the append-only LMDB log.
+ *
+ * Named databases (DESIGN.md "Store"):
+ *   entries     u64be seq -> canonical JSON entry          (MDB_APPEND)
+ *   nodes       u64be post-order position -> 32-byte hash  (MDB_APPEND)
+ *   by_account  account -> u64be seq (dupsort, dupfixed)
+ *   by_time     stream(1) || u64be received_us || u64be seq -> ""
+ *   event_ids   source || 0x00 || id -> u64be seq || event_sha256
+ *   checkpoints u64be size || u64be time_us -> signed note
+ *   meta        name -> value
+ * Only this file opens a write transaction.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "cjson.h"
+#include "internal.h"
+#include "merkle.h"
+#include "rfc3339.h"
+
+#define FORMAT_VERSION	1
+#define DEFAULT_MAP	(1ULL << 30)
+#define DEFAULT_MAX	(1ULL << 40)
+#define RENEW_EVERY	65536	/* entries between read-transaction renewals */
+#define MAX_ENTRY	(256 * 1024)
+
+static const uint8_t zero32[CAIRN_HASH_LEN];
+
+struct state {
+	uint64_t		size;
+	struct cairn_frontier	fr;
+	uint8_t			last[CAIRN_HASH_LEN];	/* leaf hash of seq size-1 */
+	uint64_t		count[CAIRN_NSTREAMS];
+	uint8_t			head[CAIRN_NSTREAMS][CAIRN_HASH_LEN];
+	int64_t			received;
+};
+
+struct cairn_store {
+	MDB_env		*env;
+	MDB_dbi		 entries, nodes, by_account, by_time, event_ids,
+			 checkpoints, meta;
+	int		 rdonly;
+	int		 lockfd;
+	uint64_t	 map_size, max_size;
+	char		*dir;
+	char		*cpfile;
+	char		 origin[256];
+	uint8_t		 pubkey[32];
+	struct state	 st;		/* writer only */
+	char		 detail[512];
+};
+
+struct cairn_iter {
+	cairn_store	*s;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	int		 kind;		/* ITER_RANGE, ITER_ACCOUNT, ITER_STREAM */
+	uint64_t	 next, to;	/* range */
+	char		*account;
+	uint8_t		 tkey[17];	/* stream key position */
+	int64_t		 until;
+	int		 started;
+	unsigned	 since_renew;
+	struct cairn_buf buf;
+};
+
+enum { ITER_RANGE, ITER_ACCOUNT, ITER_STREAM };
+
+int
+cairn_stream_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CAIRN_NSTREAMS; i++)
+		if (strcmp(cairn_stream_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+cairn_strerror(int rc)
+{
+	static const char *const msg[] = {
+		"invalid argument or input",
+		"JSON is not in canonical form",
+		"malformed JSON",
+		"invalid UTF-8",
+		"event does not match the catalog",
+		"event id was stored before with other content",
+		"stored data fails its hash or chain check",
+		"store is behind or diverges from its newest signed checkpoint",
+		"store reached its size ceiling",
+		"another process is writing to the store",
+		"not found",
+		"file is not in the expected format",
+		"secret key file is accessible by group or others",
+		"wrong passphrase",
+		"signature does not verify",
+		"proof does not verify",
+		"store is open read-only",
+		"store format version not supported",
+		"out of memory",
+		"a length limit was exceeded",
+	};
+
+	if (rc == 0)
+		return "success";
+	if (rc >= CAIRN_EINVAL && rc < CAIRN_ELAST)
+		return msg[rc - CAIRN_EINVAL];
+	if (rc > 0)
+		return strerror(rc);
+	return mdb_strerror(rc);
+}
+
+/* Maps an LMDB return code onto ours (errno values pass through). */
+static int
+mdbrc(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return CAIRN_ENOTFOUND;
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return CAIRN_EFORMAT;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+		return CAIRN_ECORRUPT;
+	default:
+		return rc;
+	}
+}
+
+static void
+detail(cairn_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+detail(cairn_store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->detail, sizeof s->detail, fmt, ap);
+	va_end(ap);
+}
+
+/* Why the last cairn_store_open or cairn_store_create in this thread failed. */
+static __thread char open_detail[512];
+
+const char *
+cairn_store_errdetail(const cairn_store *s)
+{
+	return s != NULL ? s->detail : open_detail;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+val(MDB_val *v, const void *p, size_t n)
+{
+	v->mv_data = (void *)(uintptr_t)p;
+	v->mv_size = n;
+}
+
+/* Begins a read transaction, adopting a map grown by the writer. */
+static int
+rtxn(cairn_store *s, MDB_txn **txn)
+{
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size (lmdb.h). */
+		if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0)
+			return rc;
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	}
+	return mdbrc(rc);
+}
+
+struct nodectx {
+	cairn_store	*s;
+	MDB_txn		*txn;
+};
+
+/* cairn_node_fn over the nodes database. */
+static int
+getnode(void *ctx, unsigned level, uint64_t index, uint8_t out[CAIRN_HASH_LEN])
+{
+	struct nodectx *c = ctx;
+	uint8_t kb[8];
+	MDB_val k, v;
+	int rc;
+
+	cairn_put_be64(kb, cairn_merkle_pos(level, index));
+	val(&k, kb, 8);
+	if ((rc = mdb_get(c->txn, c->s->nodes, &k, &v)) != 0)
+		return mdbrc(rc);
+	if (v.mv_size != CAIRN_HASH_LEN)
+		return CAIRN_ECORRUPT;
+	memcpy(out, v.mv_data, CAIRN_HASH_LEN);
+	return 0;
+}
+
+static int
+meta_get(MDB_txn *txn, cairn_store *s, const char *name, MDB_val *v)
+{
+	MDB_val k;
+
+	val(&k, name, strlen(name));
+	return mdbrc(mdb_get(txn, s->meta, &k, v));
+}
+
+static int
+meta_put(MDB_txn *txn, cairn_store *s, const char *name, const void *p, size_t n)
+{
+	MDB_val k, v;
+
+	val(&k, name, strlen(name));
+	val(&v, p, n);
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int
+open_dbis(cairn_store *s, MDB_txn *txn, unsigned extra)
+{
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, "entries", extra, &s->entries)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "nodes", extra, &s->nodes)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_account",
+	    extra | MDB_DUPSORT | MDB_DUPFIXED, &s->by_account)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_time", extra, &s->by_time)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "event_ids", extra, &s->event_ids)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "checkpoints", extra, &s->checkpoints)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", extra, &s->meta)) != 0)
+		return mdbrc(rc);
+	return 0;
+}
+
+static char *
+default_cpfile(const char *dir)
+{
+	char *p;
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if ((p = malloc(n + sizeof ".checkpoint")) == NULL)
+		return NULL;
+	memcpy(p, dir, n);
+	memcpy(p + n, ".checkpoint", sizeof ".checkpoint");
+	return p;
+}
+
+static void
+store_free(cairn_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	free(s->dir);
+	free(s->cpfile);
+	free(s);
+}
+
+/* Opens the LMDB environment; create makes the databases. */
+static int
+env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	MDB_txn *txn;
+	unsigned flags;
+	int rc;
+
+	s->map_size = o && o->map_size ? o->map_size : DEFAULT_MAP;
+	s->max_size = o && o->max_size ? o->max_size : DEFAULT_MAX;
+	if (s->map_size > s->max_size)
+		s->map_size = s->max_size;
+	if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", s->dir) >= sizeof path)
+		return ENAMETOOLONG;
+	if (!create && stat(path, &sb) != 0) {
+		rc = errno;
+		detail(s, "%s: no store here (cairn init creates one)", s->dir);
+		return rc == ENOENT ? CAIRN_ENOTFOUND : rc;
+	}
+	/* Never let LMDB start a store over a file that is not one of ours. */
+	if (!create && sb.st_size > 0 && sb.st_size < 8192) {
+		detail(s, "%s: too short to be an LMDB store", path);
+		return CAIRN_EFORMAT;
+	}
+	if (create && stat(path, &sb) == 0) {
+		detail(s, "%s: a store already exists here", s->dir);
+		return EEXIST;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 254)) != 0)
+		return mdbrc(rc);
+	if (!create && sb.st_size > 0 && (uint64_t)sb.st_size > s->map_size)
+		s->map_size = (uint64_t)sb.st_size;
+	if ((rc = mdb_env_set_mapsize(s->env, s->map_size)) != 0)
+		return mdbrc(rc);
+	/* MDB_NOTLS: read transactions are not tied to threads (DESIGN.md).
+	 * No MDB_NOSYNC/MDB_NOMETASYNC: a returned commit is on disk. */
+	flags = MDB_NOTLS | MDB_NORDAHEAD | (s->rdonly ? MDB_RDONLY : 0);
+	if ((rc = mdb_env_open(s->env, s->dir, flags, 0600)) != 0) {
+		detail(s, "%s: %s", s->dir, mdb_strerror(rc));
+		return mdbrc(rc);
+	}
+	/* Clear the reader slots of processes that died mid-read. */
+	(void)mdb_reader_check(s->env, NULL);
+	if (s->rdonly)
+		rc = rtxn(s, &txn);
+	else
+		rc = mdbrc(mdb_txn_begin(s->env, NULL, 0, &txn));
+	if (rc != 0)
+		return rc;
+	if ((rc = open_dbis(s, txn, create ? MDB_CREATE : 0)) != 0) {
+		mdb_txn_abort(txn);
+		if (rc == CAIRN_ENOTFOUND) {
+			detail(s, "%s: not a Cairn store (databases missing)", s->dir);
+			rc = CAIRN_EFORMAT;
+		}
+		return rc;
+	}
+	return mdbrc(mdb_txn_commit(txn));
+}
+
+/* Reads origin and public key; checks the format version. */
+static int
+load_meta(cairn_store *s, MDB_txn *txn)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = meta_get(txn, s, "format", &v)) != 0 || v.mv_size != 8) {
+		detail(s, "%s: not a Cairn store (no format version)", s->dir);
+		return CAIRN_EFORMAT;
+	}
+	if (cairn_get_be64(v.mv_data) != FORMAT_VERSION) {
+		detail(s, "%s: store format %llu, this build reads %d", s->dir,
+		    (unsigned long long)cairn_get_be64(v.mv_data), FORMAT_VERSION);
+		return CAIRN_EVERSION;
+	}
+	if ((rc = meta_get(txn, s, "origin", &v)) != 0 ||
+	    v.mv_size == 0 || v.mv_size >= sizeof s->origin)
+		return CAIRN_EFORMAT;
+	memcpy(s->origin, v.mv_data, v.mv_size);
+	s->origin[v.mv_size] = 0;
+	if ((rc = meta_get(txn, s, "pubkey", &v)) != 0 || v.mv_size != 32)
+		return CAIRN_EFORMAT;
+	memcpy(s->pubkey, v.mv_data, 32);
+	return 0;
+}
+
+static int
+count_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
+{
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_stat(txn, dbi, &st)) != 0)
+		return mdbrc(rc);
+	*n = st.ms_entries;
+	return 0;
+}
+
+/* Loads the writer's state: size, frontier, stream heads, last received. */
+static int
+load_state(cairn_store *s, MDB_txn *txn, struct state *st)
+{
+	struct nodectx nc = { s, txn };
+	MDB_val v;
+	char name[32];
+	int i, rc;
+
+	memset(st, 0, sizeof *st);
+	if ((rc = count_entries(txn, s->entries, &st->size)) != 0)
+		return rc;
+	if ((rc = cairn_frontier_load(&st->fr, st->size, getnode, &nc)) != 0) {
+		detail(s, "Merkle nodes missing for a tree of %llu entries",
+		    (unsigned long long)st->size);
+		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
+	}
+	if (st->size > 0 &&
+	    (rc = getnode(&nc, 0, st->size - 1, st->last)) != 0)
+		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
+	for (i = 0; i < CAIRN_NSTREAMS; i++) {
+		snprintf(name, sizeof name, "stream:%s", cairn_stream_names[i]);
+		rc = meta_get(txn, s, name, &v);
+		if (rc == CAIRN_ENOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (v.mv_size != 8 + CAIRN_HASH_LEN)
+			return CAIRN_ECORRUPT;
+		st->count[i] = cairn_get_be64(v.mv_data);
+		memcpy(st->head[i], (uint8_t *)v.mv_data + 8, CAIRN_HASH_LEN);
+	}
+	rc = meta_get(txn, s, "received", &v);
+	if (rc == 0 && v.mv_size == 8)
+		st->received = (int64_t)cairn_get_be64(v.mv_data);
+	else if (rc != CAIRN_ENOTFOUND)
+		return rc ? rc : CAIRN_ECORRUPT;
+	return 0;
+}
+
+/* Checks the store against the newest signed checkpoint kept beside it:
+ * a store that is behind it or diverges from it was rolled back. */
+static int
+check_cpfile(cairn_store *s, MDB_txn *txn, uint64_t size)
+{
+	struct cairn_checkpoint cp;
+	struct nodectx nc = { s, txn };
+	uint8_t root[CAIRN_HASH_LEN], *note;
+	const uint8_t *body;
+	size_t len, blen;
+	int rc;
+
+	rc = cairn_read_file(s->cpfile, 65536, &note, &len);
+	if (rc == ENOENT)
+		return 0;
+	if (rc != 0) {
+		detail(s, "%s: %s", s->cpfile, cairn_strerror(rc));
+		return rc;
+	}
+	rc = cairn_note_verify(note, len, s->origin, s->pubkey, &body, &blen);
+	if (rc == 0)
+		rc = cairn_checkpoint_parse(body, blen, &cp);
+	if (rc != 0) {
+		detail(s, "%s: not a checkpoint signed by this store's key (%s)",
+		    s->cpfile, cairn_strerror(rc));
+		free(note);
+		return CAIRN_EBEHIND;
+	}
+	free(note);
+	if (cp.size > size) {
+		detail(s, "store holds %llu entries but its newest signed checkpoint "
+		    "(%s) has %llu: it was restored from an old backup or truncated; "
+		    "nothing is signed until an operator resolves this (see cairn(1), "
+		    "ROLLBACK)", (unsigned long long)size, s->cpfile,
+		    (unsigned long long)cp.size);
+		return CAIRN_EBEHIND;
+	}
+	if ((rc = cairn_merkle_root(getnode, &nc, cp.size, root)) != 0)
+		return rc;
+	if (sodium_memcmp(root, cp.root, CAIRN_HASH_LEN) != 0) {
+		detail(s, "store diverges from its newest signed checkpoint (%s, "
+		    "size %llu): its history was rewritten; nothing is signed until "
+		    "an operator resolves this (see cairn(1), ROLLBACK)", s->cpfile,
+		    (unsigned long long)cp.size);
+		return CAIRN_EBEHIND;
+	}
+	return 0;
+}
+
+int
+cairn_store_create(const char *dir, const char *origin, const uint8_t pubkey[32],
+    const struct cairn_store_opts *o)
+{
+	cairn_store *s;
+	MDB_txn *txn;
+	uint8_t ver[8];
+	size_t i, n = strlen(origin);
+	int rc;
+
+	if (n == 0 || n > 255)
+		return CAIRN_EINVAL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)origin[i] <= 0x20 || origin[i] == '+' ||
+		    (unsigned char)origin[i] >= 0x7f)
+			return CAIRN_EINVAL;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errno;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return CAIRN_ENOMEM;
+	s->lockfd = -1;
+	if ((s->dir = strdup(dir)) == NULL) {
+		store_free(s);
+		return CAIRN_ENOMEM;
+	}
+	if ((rc = env_open(s, o, 1)) != 0)
+		goto out;
+	if ((rc = mdbrc(mdb_txn_begin(s->env, NULL, 0, &txn))) != 0)
+		goto out;
+	cairn_put_be64(ver, FORMAT_VERSION);
+	if ((rc = meta_put(txn, s, "format", ver, 8)) != 0 ||
+	    (rc = meta_put(txn, s, "origin", origin, n)) != 0 ||
+	    (rc = meta_put(txn, s, "pubkey", pubkey, 32)) != 0) {
+		mdb_txn_abort(txn);
+		rc = mdbrc(rc);
+		goto out;
+	}
+	rc = mdbrc(mdb_txn_commit(txn));
+out:
+	snprintf(open_detail, sizeof open_detail, "%s", s->detail);
+	store_free(s);
+	return rc;
+}
+
+int
+cairn_store_open(const char *dir, const struct cairn_store_opts *o, int flags,
+    cairn_store **out)
+{
+	cairn_store *s;
+	MDB_txn *txn;
+	char path[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return CAIRN_ENOMEM;
+	s->lockfd = -1;
+	s->rdonly = (flags & CAIRN_STORE_RDONLY) != 0;
+	if ((s->dir = strdup(dir)) == NULL ||
+	    (s->cpfile = (o && o->checkpoint_file) ? strdup(o->checkpoint_file) :
+	    default_cpfile(dir)) == NULL) {
+		store_free(s);
+		return CAIRN_ENOMEM;
+	}
+	if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path) {
+		rc = ENAMETOOLONG;
+		goto fail;
+	}
+	if (access(path, F_OK) != 0) {
+		rc = errno == ENOENT ? CAIRN_ENOTFOUND : errno;
+		detail(s, "%s: no store here (cairn init creates one)", dir);
+		goto fail;
+	}
+	if (!s->rdonly) {
+		/* One writer process: the lock lives as long as the handle. */
+		if ((size_t)snprintf(path, sizeof path, "%s/writer.lock", dir) >=
+		    sizeof path) {
+			rc = ENAMETOOLONG;
+			goto fail;
+		}
+		if ((s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			rc = errno;
+			detail(s, "%s: %s", path, strerror(rc));
+			goto fail;
+		}
+		if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			rc = errno == EWOULDBLOCK ? CAIRN_ELOCKED : errno;
+			detail(s, "%s: another process (cairnd, or another cairn "
+			    "command) is writing to this store; stop it or send the "
+			    "events through cairnd", dir);
+			goto fail;
+		}
+	}
+	if ((rc = env_open(s, o, 0)) != 0)
+		goto fail;
+	if ((rc = rtxn(s, &txn)) != 0)
+		goto fail;
+	if ((rc = load_meta(s, txn)) != 0) {
+		mdb_txn_abort(txn);
+		if (rc == CAIRN_EFORMAT && s->detail[0] == 0)
+			detail(s, "%s: not a Cairn store", dir);
+		goto fail;
+	}
+	if (!s->rdonly) {
+		if ((rc = load_state(s, txn, &s->st)) == 0)
+			rc = check_cpfile(s, txn, s->st.size);
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	snprintf(open_detail, sizeof open_detail, "%s", s->detail);
+	store_free(s);
+	return rc;
+}
+
+void
+cairn_store_close(cairn_store *s)
+{
+	store_free(s);
+}
+
+/* Appends the entry JSON for e at the writer's current state. */
+static int
+build_entry(cairn_store *s, struct cairn_event *e, const uint8_t aprev[32],
+    int64_t received, struct cairn_buf *b)
+{
+	char hex[CAIRN_HEX_LEN + 1], ts[32];
+	int rc = 0;
+
+	b->len = 0;
+	/* Keys in bytewise order, as canonical JSON requires. */
+	if (e->account != NULL) {
+		cairn_hex(aprev, CAIRN_HASH_LEN, hex);
+		rc |= cairn_buf_adds(b, "{\"account_prev\":\"");
+		rc |= cairn_buf_adds(b, hex);
+		rc |= cairn_buf_adds(b, "\",\"event\":");
+	} else
+		rc |= cairn_buf_adds(b, "{\"event\":");
+	rc |= cairn_buf_add(b, e->canon.p, e->canon.len);
+	cairn_hex(e->sha, CAIRN_HASH_LEN, hex);
+	rc |= cairn_buf_adds(b, ",\"event_sha256\":\"");
+	rc |= cairn_buf_adds(b, hex);
+	cairn_hex(s->st.size ? s->st.last : zero32, CAIRN_HASH_LEN, hex);
+	rc |= cairn_buf_adds(b, "\",\"prev\":\"");
+	rc |= cairn_buf_adds(b, hex);
+	cairn_rfc3339_format(received, ts);
+	rc |= cairn_buf_printf(b, "\",\"received\":\"%s\",\"seq\":%llu,\"source\":",
+	    ts, (unsigned long long)s->st.size);
+	if (rc == 0)
+		rc = cairn_cjson_add_string(b, e->source, strlen(e->source));
+	cairn_hex(s->st.head[e->stream], CAIRN_HASH_LEN, hex);
+	if (rc == 0)
+		rc = cairn_buf_printf(b, ",\"stream\":\"%s\",\"stream_prev\":\"%s\"}",
+		    cairn_stream_names[e->stream], hex);
+	if (rc != 0)
+		return CAIRN_ENOMEM;
+	if (b->len > MAX_ENTRY)
+		return CAIRN_ETOOBIG;
+	return 0;
+}
+
+struct emitctx {
+	MDB_txn		*txn;
+	cairn_store	*s;
+};
+
+/* cairn_emit_fn: stores each new complete-subtree node, in key order. */
+static int
+putnode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_LEN])
+{
+	struct emitctx *c = ctx;
+	uint8_t kb[8];
+	MDB_val k, v;
+
+	cairn_put_be64(kb, cairn_merkle_pos(level, index));
+	val(&k, kb, 8);
+	val(&v, h, CAIRN_HASH_LEN);
+	return mdb_put(c->txn, c->s->nodes, &k, &v, MDB_APPEND);
+}
+
+/* Looks up (source, id): 0 and the stored seq and hash, or CAIRN_ENOTFOUND. */
+static int
+lookup_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
+    struct cairn_buf *kb, uint64_t *seq, uint8_t sha[CAIRN_HASH_LEN])
+{
+	MDB_val k, v;
+	int rc;
+
+	kb->len = 0;
+	if (cairn_buf_adds(kb, e->source) != 0 || cairn_buf_addc(kb, 0) != 0 ||
+	    cairn_buf_adds(kb, e->id) != 0)
+		return CAIRN_ENOMEM;
+	if (kb->len > 511)	/* LMDB's default maximum key size */
+		return CAIRN_ETOOBIG;
+	val(&k, kb->p, kb->len);
+	if ((rc = mdb_get(txn, s->event_ids, &k, &v)) != 0)
+		return mdbrc(rc);
+	if (v.mv_size != 8 + CAIRN_HASH_LEN)
+		return CAIRN_ECORRUPT;
+	*seq = cairn_get_be64(v.mv_data);
+	memcpy(sha, (uint8_t *)v.mv_data + 8, CAIRN_HASH_LEN);
+	return 0;
+}
+
+/* The leaf hash of an account's newest entry, or zeros for its first. */
+static int
+account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
+    uint8_t out[CAIRN_HASH_LEN])
+{
+	struct nodectx nc = { s, txn };
+	MDB_val k, v;
+	int rc;
+
+	val(&k, account, strlen(account));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND) {
+		memset(out, 0, CAIRN_HASH_LEN);
+		return 0;
+	}
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+	if (rc != 0)
+		return mdbrc(rc);
+	if (v.mv_size != 8)
+		return CAIRN_ECORRUPT;
+	return getnode(&nc, 0, cairn_get_be64(v.mv_data), out);
+}
+
+/* One attempt at appending a batch inside one write transaction. */
+static int
+append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
+    struct cairn_receipt *rcpt, size_t *failed)
+{
+	struct emitctx ec;
+	struct cairn_buf kb = { 0 };
+	MDB_txn *txn = NULL;
+	MDB_cursor *acur = NULL;
+	MDB_val k, v;
+	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
+	uint8_t idv[8 + CAIRN_HASH_LEN], hb[8 + CAIRN_HASH_LEN];
+	char name[32];
+	int64_t received;
+	uint64_t seq;
+	size_t i;
+	int rc, i2;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdbrc(rc);
+	if ((rc = mdb_cursor_open(txn, s->by_account, &acur)) != 0)
+		goto abort;
+	ec.txn = txn;
+	ec.s = s;
+	/* received never decreases along seq, even if the clock steps back. */
+	received = now_us();
+	if (received < s->st.received)
+		received = s->st.received;
+	for (i = 0; i < n; i++) {
+		struct cairn_event *e = evs[i];
+
+		*failed = i;
+		memset(&rcpt[i], 0, sizeof rcpt[i]);
+		if (e->id != NULL) {
+			rc = lookup_id(s, txn, e, &kb, &seq, sha);
+			if (rc == 0) {
+				struct nodectx nc = { s, txn };
+
+				if (sodium_memcmp(sha, e->sha, CAIRN_HASH_LEN) != 0) {
+					detail(s, "event id \"%s\" from %s was stored "
+					    "before (seq %llu) with other content",
+					    e->id, e->source, (unsigned long long)seq);
+					rc = CAIRN_ECONFLICT;
+					goto abort;
+				}
+				rcpt[i].seq = seq;
+				rcpt[i].duplicate = 1;
+				if ((rc = getnode(&nc, 0, seq, rcpt[i].leaf)) != 0)
+					goto abort;
+				cairn_put_be64(sb, seq);
+				val(&k, sb, 8);
+				if ((rc = mdb_get(txn, s->entries, &k, &v)) != 0)
+					goto abort;
+				e->entry.len = 0;
+				if (cairn_buf_add(&e->entry, v.mv_data, v.mv_size)) {
+					rc = CAIRN_ENOMEM;
+					goto abort;
+				}
+				continue;
+			}
+			if (rc != CAIRN_ENOTFOUND)
+				goto abort;
+		}
+		if (e->account != NULL &&
+		    (rc = account_head(s, txn, acur, e->account, aprev)) != 0)
+			goto abort;
+		if ((rc = build_entry(s, e, aprev, received, &e->entry)) != 0)
+			goto abort;
+		seq = s->st.size;
+		rcpt[i].seq = seq;
+		cairn_leaf_hash(e->entry.p, e->entry.len, rcpt[i].leaf);
+		cairn_put_be64(sb, seq);
+		val(&k, sb, 8);
+		val(&v, e->entry.p, e->entry.len);
+		if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_APPEND)) != 0)
+			goto abort;
+		if ((rc = cairn_frontier_push(&s->st.fr, rcpt[i].leaf, putnode,
+		    &ec)) != 0)
+			goto abort;
+		if (e->account != NULL) {
+			val(&k, e->account, strlen(e->account));
+			val(&v, sb, 8);
+			if ((rc = mdb_put(txn, s->by_account, &k, &v, 0)) != 0)
+				goto abort;
+		}
+		tk[0] = (uint8_t)e->stream;
+		cairn_put_be64(tk + 1, (uint64_t)received);
+		cairn_put_be64(tk + 9, seq);
+		val(&k, tk, sizeof tk);
+		val(&v, "", 0);
+		if ((rc = mdb_put(txn, s->by_time, &k, &v, 0)) != 0)
+			goto abort;
+		if (e->id != NULL) {
+			memcpy(idv, sb, 8);
+			memcpy(idv + 8, e->sha, CAIRN_HASH_LEN);
+			val(&k, kb.p, kb.len);
+			val(&v, idv, sizeof idv);
+			if ((rc = mdb_put(txn, s->event_ids, &k, &v, 0)) != 0)
+				goto abort;
+		}
+		memcpy(s->st.last, rcpt[i].leaf, CAIRN_HASH_LEN);
+		memcpy(s->st.head[e->stream], rcpt[i].leaf, CAIRN_HASH_LEN);
+		s->st.count[e->stream]++;
+		s->st.size++;
+	}
+	for (i2 = 0; i2 < CAIRN_NSTREAMS; i2++) {
+		if (s->st.count[i2] == 0)
+			continue;
+		snprintf(name, sizeof name, "stream:%s", cairn_stream_names[i2]);
+		cairn_put_be64(hb, s->st.count[i2]);
+		memcpy(hb + 8, s->st.head[i2], CAIRN_HASH_LEN);
+		if ((rc = meta_put(txn, s, name, hb, sizeof hb)) != 0)
+			goto abort;
+	}
+	cairn_put_be64(sb, (uint64_t)received);
+	if ((rc = meta_put(txn, s, "received", sb, 8)) != 0)
+		goto abort;
+	mdb_cursor_close(acur);
+	acur = NULL;
+	/* The commit returns only once the data and meta pages are synced;
+	 * receipts are filled only after it. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto abort;
+	s->st.received = received;
+	for (i = 0; i < n; i++)
+		rcpt[i].tree_size = s->st.size;
+	cairn_buf_free(&kb);
+	return 0;
+abort:
+	if (acur != NULL)
+		mdb_cursor_close(acur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	cairn_buf_free(&kb);
+	return rc;
+}
+
+/* Grows the map after MDB_MAP_FULL: 0, or CAIRN_EFULL at the ceiling. */
+static int
+grow(cairn_store *s)
+{
+	uint64_t nsize;
+	int rc;
+
+	if (s->map_size >= s->max_size) {
+		detail(s, "%s: store reached its size ceiling of %llu bytes; "
+		    "raise max_size or free disk space", s->dir,
+		    (unsigned long long)s->max_size);
+		return CAIRN_EFULL;
+	}
+	nsize = s->map_size * 2;
+	if (nsize > s->max_size)
+		nsize = s->max_size;
+	/* Safe: this process has no transaction open now (lmdb.h). */
+	if ((rc = mdb_env_set_mapsize(s->env, nsize)) != 0)
+		return mdbrc(rc);
+	s->map_size = nsize;
+	return 0;
+}
+
+int
+cairn_store_append(cairn_store *s, cairn_event *const *evs, size_t n,
+    struct cairn_receipt *rcpt, size_t *failed)
+{
+	struct state saved;
+	size_t f = 0;
+	int rc;
+
+	if (s->rdonly)
+		return CAIRN_ERDONLY;
+	if (n == 0)
+		return 0;
+	s->detail[0] = 0;
+	for (;;) {
+		saved = s->st;
+		rc = append_txn(s, evs, n, rcpt, &f);
+		if (rc == 0)
+			return 0;
+		s->st = saved;	/* the transaction was aborted: so is our state */
+		if (rc != MDB_MAP_FULL)
+			break;
+		if ((rc = grow(s)) != 0)
+			break;
+	}
+	if (failed != NULL)
+		*failed = f;
+	return mdbrc(rc);
+}
+
+int
+cairn_store_size(cairn_store *s, uint64_t *n)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	rc = count_entries(txn, s->entries, n);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Reads and re-hashes entry seq inside txn; data points into the map. */
+static int
+read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e)
+{
+	struct nodectx nc = { s, txn };
+	uint8_t kb[8], stored[CAIRN_HASH_LEN];
+	MDB_val k, v;
+	int rc;
+
+	cairn_put_be64(kb, seq);
+	val(&k, kb, 8);
+	if ((rc = mdb_get(txn, s->entries, &k, &v)) != 0)
+		return mdbrc(rc);
+	e->seq = seq;
+	e->data = v.mv_data;
+	e->len = v.mv_size;
+	cairn_leaf_hash(e->data, e->len, e->leaf);
+	if ((rc = getnode(&nc, 0, seq, stored)) != 0)
+		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
+	e->intact = sodium_memcmp(stored, e->leaf, CAIRN_HASH_LEN) == 0;
+	return 0;
+}
+
+int
+cairn_store_get(cairn_store *s, uint64_t seq, struct cairn_buf *buf,
+    struct cairn_entry *e)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	if ((rc = read_entry(s, txn, seq, e)) == 0) {
+		buf->len = 0;
+		if (cairn_buf_add(buf, e->data, e->len) != 0)
+			rc = CAIRN_ENOMEM;
+		e->data = buf->p;
+		if (rc == 0 && !e->intact)
+			rc = CAIRN_ECORRUPT;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int
+iter_new(cairn_store *s, int kind, cairn_iter **out)
+{
+	cairn_iter *it;
+	int rc;
+
+	if ((it = calloc(1, sizeof *it)) == NULL)
+		return CAIRN_ENOMEM;
+	it->s = s;
+	it->kind = kind;
+	if ((rc = rtxn(s, &it->txn)) != 0) {
+		free(it);
+		return rc;
+	}
+	*out = it;
+	return 0;
+}
+
+int
+cairn_iter_range(cairn_store *s, uint64_t from, uint64_t to, cairn_iter **out)
+{
+	int rc;
+
+	if ((rc = iter_new(s, ITER_RANGE, out)) != 0)
+		return rc;
+	(*out)->next = from;
+	(*out)->to = to;
+	return 0;
+}
+
+int
+cairn_iter_account(cairn_store *s, const char *account, cairn_iter **out)
+{
+	cairn_iter *it;
+	int rc;
+
+	if (strlen(account) == 0 || strlen(account) > 511)
+		return CAIRN_EINVAL;
+	if ((rc = iter_new(s, ITER_ACCOUNT, &it)) != 0)
+		return rc;
+	if ((it->account = strdup(account)) == NULL ||
+	    (rc = mdb_cursor_open(it->txn, s->by_account, &it->cur)) != 0) {
+		cairn_iter_free(it);
+		return it->account ? mdbrc(rc) : CAIRN_ENOMEM;
+	}
+	*out = it;
+	return 0;
+}
+
+int
+cairn_iter_stream(cairn_store *s, const char *stream, int64_t since,
+    int64_t until, cairn_iter **out)
+{
+	cairn_iter *it;
+	int idx, rc;
+
+	if ((idx = cairn_stream_index(stream)) < 0)
+		return CAIRN_EINVAL;
+	if ((rc = iter_new(s, ITER_STREAM, &it)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(it->txn, s->by_time, &it->cur)) != 0) {
+		cairn_iter_free(it);
+		return mdbrc(rc);
+	}
+	it->tkey[0] = (uint8_t)idx;
+	cairn_put_be64(it->tkey + 1, (uint64_t)(since < 0 ? 0 : since));
+	cairn_put_be64(it->tkey + 9, 0);
+	it->until = until;
+	*out = it;
+	return 0;
+}
+
+/* Renews a long scan's read transaction so freed pages can be reused;
+ * safe for an append-only log: what was read stays as it was. */
+static int
+iter_renew(cairn_iter *it)
+{
+	int rc;
+
+	if (++it->since_renew < RENEW_EVERY)
+		return 0;
+	it->since_renew = 0;
+	mdb_txn_reset(it->txn);
+	if ((rc = mdb_txn_renew(it->txn)) != 0)
+		return mdbrc(rc);
+	if (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0)
+		return mdbrc(rc);
+	return 1;	/* the cursor must be positioned again */
+}
+
+int
+cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
+{
+	MDB_val k, v;
+	uint64_t seq;
+	int rc, op;
+
+	if ((rc = iter_renew(it)) < 0)
+		return rc;
+	if (rc == 1 && it->kind != ITER_RANGE)
+		it->started = 0;	/* reposition from the saved key */
+	switch (it->kind) {
+	case ITER_RANGE:
+		if (it->next >= it->to)
+			return CAIRN_ENOTFOUND;
+		seq = it->next++;
+		break;
+	case ITER_ACCOUNT:
+		val(&k, it->account, strlen(it->account));
+		if (!it->started) {
+			if (it->next == 0) {
+				rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_KEY);
+			} else {
+				/* Resume after the last seq returned. */
+				uint8_t sb[8];
+
+				cairn_put_be64(sb, it->next);
+				val(&v, sb, 8);
+				rc = mdb_cursor_get(it->cur, &k, &v,
+				    MDB_GET_BOTH_RANGE);
+			}
+			it->started = 1;
+		} else
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT_DUP);
+		if (rc != 0)
+			return mdbrc(rc);
+		if (v.mv_size != 8)
+			return CAIRN_ECORRUPT;
+		seq = cairn_get_be64(v.mv_data);
+		it->next = seq + 1;
+		break;
+	case ITER_STREAM:
+		if (!it->started) {
+			val(&k, it->tkey, sizeof it->tkey);
+			op = MDB_SET_RANGE;
+			it->started = 1;
+		} else
+			op = MDB_NEXT;
+		if ((rc = mdb_cursor_get(it->cur, &k, &v, op)) != 0)
+			return mdbrc(rc);
+		if (k.mv_size != 17 || ((uint8_t *)k.mv_data)[0] != it->tkey[0])
+			return CAIRN_ENOTFOUND;
+		if ((int64_t)cairn_get_be64((uint8_t *)k.mv_data + 1) >= it->until)
+			return CAIRN_ENOTFOUND;
+		seq = cairn_get_be64((uint8_t *)k.mv_data + 9);
+		/* Remember the position just after this key. */
+		memcpy(it->tkey, k.mv_data, 17);
+		cairn_put_be64(it->tkey + 9, seq + 1);
+		break;
+	default:
+		return CAIRN_EINVAL;
+	}
+	if ((rc = read_entry(it->s, it->txn, seq, e)) != 0)
+		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
+	/* Data lives in the map only until renewal: copy it out. */
+	it->buf.len = 0;
+	if (cairn_buf_add(&it->buf, e->data, e->len) != 0)
+		return CAIRN_ENOMEM;
+	e->data = it->buf.p;
+	return 0;
+}
+
+void
+cairn_iter_free(cairn_iter *it)
+{
+	if (it == NULL)
+		return;
+	if (it->cur != NULL)
+		mdb_cursor_close(it->cur);
+	if (it->txn != NULL)
+		mdb_txn_abort(it->txn);
+	free(it->account);
+	cairn_buf_free(&it->buf);
+	free(it);
+}
+
+int
+cairn_store_root(cairn_store *s, uint64_t size, uint8_t root[CAIRN_HASH_LEN])
+{
+	struct nodectx nc = { s, NULL };
+	uint64_t n;
+	int rc;
+
+	if ((rc = rtxn(s, &nc.txn)) != 0)
+		return rc;
+	if ((rc = count_entries(nc.txn, s->entries, &n)) == 0)
+		rc = size > n ? CAIRN_ENOTFOUND :
+		    cairn_merkle_root(getnode, &nc, size, root);
+	mdb_txn_abort(nc.txn);
+	return rc;
+}
+
+int
+cairn_store_inclusion(cairn_store *s, uint64_t seq, uint64_t size,
+    uint8_t proof[][CAIRN_HASH_LEN], size_t *np)
+{
+	struct nodectx nc = { s, NULL };
+	uint64_t n;
+	int rc;
+
+	if ((rc = rtxn(s, &nc.txn)) != 0)
+		return rc;
+	if ((rc = count_entries(nc.txn, s->entries, &n)) == 0)
+		rc = (size > n || seq >= size) ? CAIRN_ENOTFOUND :
+		    cairn_merkle_inclusion(getnode, &nc, seq, size, proof, np);
+	mdb_txn_abort(nc.txn);
+	return rc;
+}
+
+int
+cairn_store_consistency(cairn_store *s, uint64_t old, uint64_t new,
+    uint8_t proof[][CAIRN_HASH_LEN], size_t *np)
+{
+	struct nodectx nc = { s, NULL };
+	uint64_t n;
+	int rc;
+
+	if ((rc = rtxn(s, &nc.txn)) != 0)
+		return rc;
+	if ((rc = count_entries(nc.txn, s->entries, &n)) == 0)
+		rc = (new > n || old > new) ? CAIRN_ENOTFOUND :
+		    cairn_merkle_consistency(getnode, &nc, old, new, proof, np);
+	mdb_txn_abort(nc.txn);
+	return rc;
+}
+
+int
+cairn_store_info(cairn_store *s, struct cairn_store_info *in)
+{
+	MDB_txn *txn;
+	MDB_envinfo ei;
+	struct stat sb;
+	struct state st;
+	char path[PATH_MAX];
+	int rc, i;
+
+	memset(in, 0, sizeof *in);
+	memcpy(in->origin, s->origin, sizeof in->origin);
+	memcpy(in->pubkey, s->pubkey, 32);
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	if ((rc = load_state(s, txn, &st)) == 0)
+		rc = count_entries(txn, s->checkpoints, &in->checkpoints);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return rc;
+	in->size = st.size;
+	for (i = 0; i < CAIRN_NSTREAMS; i++)
+		in->stream_count[i] = st.count[i];
+	in->last_received = st.received;
+	snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+	if (stat(path, &sb) == 0)
+		in->disk_bytes = (uint64_t)sb.st_blocks * 512;
+	if (mdb_env_info(s->env, &ei) == 0)
+		in->map_size = ei.me_mapsize;
+	return 0;
+}
+
+int
+cairn_store_checkpoint(cairn_store *s, const uint8_t sk[64], struct cairn_buf *note)
+{
+	struct cairn_checkpoint cp;
+	struct cairn_buf body = { 0 }, signed_note = { 0 };
+	struct state saved;
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint8_t kb[16];
+	int rc, i;
+
+	if (s->rdonly)
+		return CAIRN_ERDONLY;
+	/* Only the store's own key signs its checkpoints. */
+	if (sodium_memcmp(sk + 32, s->pubkey, 32) != 0) {
+		detail(s, "the secret key does not belong to this store (origin %s)",
+		    s->origin);
+		return CAIRN_EINVAL;
+	}
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", s->origin);
+	cp.size = s->st.size;
+	cairn_frontier_root(&s->st.fr, cp.root);
+	cp.time_us = now_us();
+	for (i = 0; i < CAIRN_NSTREAMS; i++) {
+		cp.count[i] = s->st.count[i];
+		memcpy(cp.head[i], s->st.head[i], CAIRN_HASH_LEN);
+	}
+	if ((rc = cairn_checkpoint_body(&cp, &body)) != 0 ||
+	    (rc = cairn_note_sign(s->origin, sk, body.p, body.len,
+	    &signed_note)) != 0)
+		goto out;
+	cairn_put_be64(kb, cp.size);
+	cairn_put_be64(kb + 8, (uint64_t)cp.time_us);
+	for (;;) {
+		saved = s->st;
+		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+			break;
+		val(&k, kb, sizeof kb);
+		val(&v, signed_note.p, signed_note.len);
+		if ((rc = mdb_put(txn, s->checkpoints, &k, &v, 0)) != 0) {
+			mdb_txn_abort(txn);
+		} else
+			rc = mdb_txn_commit(txn);
+		s->st = saved;
+		if (rc != MDB_MAP_FULL || (rc = grow(s)) != 0)
+			break;
+	}
+	if (rc != 0) {
+		rc = mdbrc(rc);
+		goto out;
+	}
+	/* The file is written after the commit: it may lag the store, never lead it. */
+	if ((rc = cairn_write_file_atomic(s->cpfile, signed_note.p,
+	    signed_note.len, 0644)) != 0) {
+		detail(s, "%s: %s", s->cpfile, strerror(rc));
+		goto out;
+	}
+	if (note != NULL) {
+		note->len = 0;
+		rc = cairn_buf_add(note, signed_note.p, signed_note.len);
+	}
+out:
+	cairn_buf_free(&body);
+	cairn_buf_free(&signed_note);
+	return rc;
+}
+
+int
+cairn_store_checkpoint_find(cairn_store *s, uint64_t size, int after,
+    struct cairn_buf *note)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t kb[16];
+	int rc;
+
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->checkpoints, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return mdbrc(rc);
+	}
+	if (after) {
+		cairn_put_be64(kb, size);
+		memset(kb + 8, 0, 8);
+		val(&k, kb, sizeof kb);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		/* The last key <= (size, max time): step back from the first above. */
+		if (size == UINT64_MAX)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		else {
+			cairn_put_be64(kb, size + 1);
+			memset(kb + 8, 0, 8);
+			val(&k, kb, sizeof kb);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			if (rc == 0)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+			else if (rc == MDB_NOTFOUND)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		}
+	}
+	if (rc == 0) {
+		note->len = 0;
+		if (cairn_buf_add(note, v.mv_data, v.mv_size) != 0)
+			rc = CAIRN_ENOMEM;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return mdbrc(rc);
+}
+
+int
+cairn_store_checkpoint_latest(cairn_store *s, struct cairn_buf *note)
+{
+	return cairn_store_checkpoint_find(s, UINT64_MAX, 0, note);
+}
+
+
+/*
+ * Verification: one sequential pass over entries, nodes and checkpoints,
+ * all three in key order, so it reads each page once.
+ */
+
+struct amap_slot {
+	char	*key;	/* the account as its JSON string literal */
+	uint8_t	 head[CAIRN_HASH_LEN];
+};
+
+struct amap {
+	struct amap_slot *slot;
+	size_t		 cap, used;
+};
+
+static uint64_t
+fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 1099511628211ULL;
+	return h;
+}
+
+/* Finds or inserts key; returns the slot, or NULL when out of memory. */
+static struct amap_slot *
+amap_get(struct amap *m, const uint8_t *key, size_t n, int *fresh)
+{
+	struct amap_slot *ns, *sl;
+	size_t i, j, ncap;
+
+	if (m->used * 2 >= m->cap) {
+		ncap = m->cap ? m->cap * 2 : 1024;
+		if ((ns = calloc(ncap, sizeof *ns)) == NULL)
+			return NULL;
+		for (i = 0; i < m->cap; i++) {
+			if (m->slot[i].key == NULL)
+				continue;
+			j = fnv1a((uint8_t *)m->slot[i].key,
+			    strlen(m->slot[i].key)) & (ncap - 1);
+			while (ns[j].key != NULL)
+				j = (j + 1) & (ncap - 1);
+			ns[j] = m->slot[i];
+		}
+		free(m->slot);
+		m->slot = ns;
+		m->cap = ncap;
+	}
+	i = fnv1a(key, n) & (m->cap - 1);
+	for (;;) {
+		sl = &m->slot[i];
+		if (sl->key == NULL)
+			break;
+		if (strlen(sl->key) == n && memcmp(sl->key, key, n) == 0) {
+			*fresh = 0;
+			return sl;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	if ((sl->key = strndup((const char *)key, n)) == NULL)
+		return NULL;
+	memset(sl->head, 0, CAIRN_HASH_LEN);
+	m->used++;
+	*fresh = 1;
+	return sl;
+}
+
+static void
+amap_free(struct amap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->slot[i].key);
+	free(m->slot);
+}
+
+struct vstate {
+	cairn_store	*s;
+	MDB_txn		*txn;
+	MDB_cursor	*ncur;
+	struct cairn_verify_report *r;
+	uint64_t	 seq;
+	int		 bad;
+};
+
+static int
+vfail(struct vstate *vs, int has_seq, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records the first problem found. */
+static int
+vfail(struct vstate *vs, int has_seq, uint64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vs->r->failed) {
+		vs->r->failed = 1;
+		vs->r->has_seq = has_seq;
+		vs->r->bad_seq = seq;
+		va_start(ap, fmt);
+		vsnprintf(vs->r->what, sizeof vs->r->what, fmt, ap);
+		va_end(ap);
+	}
+	return CAIRN_ECORRUPT;
+}
+
+/* cairn_emit_fn: compares each recomputed node with the stored one. */
+static int
+checknode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_LEN])
+{
+	struct vstate *vs = ctx;
+	MDB_val k, v;
+	uint64_t pos = cairn_merkle_pos(level, index);
+	int rc;
+
+	rc = mdb_cursor_get(vs->ncur, &k, &v, MDB_NEXT);
+	if (rc != 0 || k.mv_size != 8 || cairn_get_be64(k.mv_data) != pos)
+		return vfail(vs, 1, vs->seq, "Merkle node (level %u, index %llu) "
+		    "is missing", level, (unsigned long long)index);
+	if (v.mv_size != CAIRN_HASH_LEN || memcmp(v.mv_data, h, CAIRN_HASH_LEN))
+		return vfail(vs, 1, vs->seq, level == 0 ?
+		    "entry bytes do not match the stored leaf hash "
+		    "(level %u, index %llu): the entry was altered" :
+		    "stored Merkle node (level %u, index %llu) differs from the "
+		    "one recomputed", level, (unsigned long long)index);
+	return 0;
+}
+
+/* Compares a hex member of an entry with an expected hash. */
+static int
+hexmember(const uint8_t *d, size_t n, const char *key, const uint8_t want[32],
+    int *present)
+{
+	const uint8_t *p;
+	size_t len;
+	uint8_t got[CAIRN_HASH_LEN];
+
+	*present = 0;
+	if (cairn_cjson_member(d, n, key, &p, &len) != 0)
+		return -1;
+	*present = 1;
+	if (len != CAIRN_HEX_LEN + 2 ||
+	    cairn_unhex((const char *)p + 1, CAIRN_HEX_LEN, got, 32) != 0)
+		return -1;
+	return memcmp(got, want, CAIRN_HASH_LEN) == 0 ? 0 : 1;
+}
+
+/* Checks one checkpoint against the recomputed tree and stream state. */
+static int
+check_checkpoint(struct vstate *vs, const uint8_t *note, size_t len,
+    const uint8_t pk[32], const uint8_t root[32], const uint64_t *count,
+    uint8_t (*head)[CAIRN_HASH_LEN])
+{
+	struct cairn_checkpoint cp;
+	const uint8_t *body;
+	size_t blen;
+	int i;
+
+	vs->r->checkpoints++;
+	if (cairn_note_verify(note, len, vs->s->origin, pk, &body, &blen) != 0)
+		return vfail(vs, 0, 0, "checkpoint %llu: signature does not verify "
+		    "with the trusted key", (unsigned long long)vs->r->checkpoints);
+	if (cairn_checkpoint_parse(body, blen, &cp) != 0)
+		return vfail(vs, 0, 0, "checkpoint %llu: malformed body",
+		    (unsigned long long)vs->r->checkpoints);
+	if (memcmp(cp.root, root, CAIRN_HASH_LEN) != 0)
+		return vfail(vs, cp.size > 0, cp.size ? cp.size - 1 : 0,
+		    "checkpoint of size %llu: signed root differs from the tree "
+		    "recomputed from the entries", (unsigned long long)cp.size);
+	for (i = 0; i < CAIRN_NSTREAMS; i++)
+		if (cp.count[i] != count[i] ||
+		    memcmp(cp.head[i], head[i], CAIRN_HASH_LEN) != 0)
+			return vfail(vs, cp.size > 0, cp.size ? cp.size - 1 : 0,
+			    "checkpoint of size %llu: stream %s head or count "
+			    "differs from the entries", (unsigned long long)cp.size,
+			    cairn_stream_names[i]);
+	return 0;
+}
+
+int
+cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
+    struct cairn_verify_report *r)
+{
+	struct vstate vs;
+	struct cairn_frontier fr;
+	struct amap am = { 0 };
+	struct amap_slot *sl;
+	MDB_cursor *ecur = NULL, *ccur = NULL;
+	MDB_val k, v, ck, cv;
+	uint64_t n, count[CAIRN_NSTREAMS] = { 0 }, cpsize = 0, want;
+	uint8_t head[CAIRN_NSTREAMS][CAIRN_HASH_LEN], last[CAIRN_HASH_LEN];
+	uint8_t root[CAIRN_HASH_LEN], leaf[CAIRN_HASH_LEN], kb[16];
+	const uint8_t *p, *ev;
+	size_t len, evlen;
+	int64_t received = 0, t;
+	int rc, crc, present, idx, fresh, off;
+	char sname[16], tbuf[40];
+	unsigned since = 0;
+
+	memset(r, 0, sizeof *r);
+	memset(&vs, 0, sizeof vs);
+	memset(head, 0, sizeof head);
+	memset(last, 0, sizeof last);
+	memset(&fr, 0, sizeof fr);
+	vs.s = s;
+	vs.r = r;
+	if (pubkey == NULL)
+		pubkey = s->pubkey;
+	if ((rc = rtxn(s, &vs.txn)) != 0)
+		return rc;
+	if ((rc = count_entries(vs.txn, s->entries, &n)) != 0 ||
+	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->entries, &ecur))) != 0 ||
+	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->nodes, &vs.ncur))) != 0 ||
+	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->checkpoints, &ccur))) != 0)
+		goto out;
+	crc = mdb_cursor_get(ccur, &ck, &cv, MDB_FIRST);
+	if (crc == 0)
+		cpsize = cairn_get_be64(ck.mv_data);
+	/* Checkpoints of the empty tree come before any entry. */
+	while (crc == 0 && cpsize == 0) {
+		cairn_frontier_root(&fr, root);
+		if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size, pubkey,
+		    root, count, head)) != 0)
+			goto out;
+		if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
+			cpsize = cairn_get_be64(ck.mv_data);
+	}
+	for (vs.seq = 0; vs.seq < n; vs.seq++) {
+		if (++since == RENEW_EVERY) {
+			/* Renew, then put the three cursors back where they were. */
+			since = 0;
+			mdb_txn_reset(vs.txn);
+			if ((rc = mdbrc(mdb_txn_renew(vs.txn))) != 0 ||
+			    (rc = mdbrc(mdb_cursor_renew(vs.txn, ecur))) != 0 ||
+			    (rc = mdbrc(mdb_cursor_renew(vs.txn, vs.ncur))) != 0 ||
+			    (rc = mdbrc(mdb_cursor_renew(vs.txn, ccur))) != 0)
+				goto out;
+			cairn_put_be64(kb, cairn_merkle_nodes(vs.seq) - 1);
+			val(&k, kb, 8);
+			if ((rc = mdbrc(mdb_cursor_get(vs.ncur, &k, &v, MDB_SET))) != 0)
+				goto out;
+			if (crc == 0) {
+				memcpy(kb, ck.mv_data, 16);
+				val(&ck, kb, 16);
+				crc = mdb_cursor_get(ccur, &ck, &cv, MDB_SET_RANGE);
+			}
+			cairn_put_be64(kb, vs.seq);
+			val(&k, kb, 8);
+			rc = mdb_cursor_get(ecur, &k, &v, MDB_SET_KEY);
+		} else
+			rc = mdb_cursor_get(ecur, &k, &v, vs.seq ? MDB_NEXT : MDB_FIRST);
+		if (rc != 0 || k.mv_size != 8 || cairn_get_be64(k.mv_data) != vs.seq) {
+			rc = vfail(&vs, 1, vs.seq, "entry is missing");
+			goto out;
+		}
+		p = v.mv_data;
+		len = v.mv_size;
+		r->entries++;
+		r->bytes += len;
+		cairn_leaf_hash(p, len, leaf);
+		if ((rc = cairn_frontier_push(&fr, leaf, checknode, &vs)) != 0)
+			goto out;
+		rc = CAIRN_ECORRUPT;
+		if (cairn_cjson_check(p, len) != 0) {
+			vfail(&vs, 1, vs.seq, "entry is not canonical JSON");
+			goto out;
+		}
+		/* seq */
+		if (cairn_cjson_member(p, len, "seq", &ev, &evlen) != 0 ||
+		    (off = snprintf(tbuf, sizeof tbuf, "%llu",
+		    (unsigned long long)vs.seq)) < 0 || (size_t)off != evlen ||
+		    memcmp(ev, tbuf, evlen) != 0) {
+			vfail(&vs, 1, vs.seq, "entry's seq field is not %llu",
+			    (unsigned long long)vs.seq);
+			goto out;
+		}
+		if (hexmember(p, len, "prev", last, &present) != 0) {
+			vfail(&vs, 1, vs.seq, "global chain broken: prev is not the "
+			    "leaf hash of entry %lld", (long long)vs.seq - 1);
+			goto out;
+		}
+		if (cairn_cjson_member(p, len, "stream", &ev, &evlen) != 0 ||
+		    evlen < 3 || evlen - 2 >= sizeof sname) {
+			vfail(&vs, 1, vs.seq, "entry has no stream");
+			goto out;
+		}
+		memcpy(sname, ev + 1, evlen - 2);
+		sname[evlen - 2] = 0;
+		if ((idx = cairn_stream_index(sname)) < 0) {
+			vfail(&vs, 1, vs.seq, "unknown stream \"%s\"", sname);
+			goto out;
+		}
+		if (hexmember(p, len, "stream_prev", head[idx], &present) != 0) {
+			vfail(&vs, 1, vs.seq, "stream %s chain broken: stream_prev is "
+			    "not the previous %s entry's leaf hash", sname, sname);
+			goto out;
+		}
+		if (cairn_cjson_member(p, len, "received", &ev, &evlen) != 0 ||
+		    evlen < 2 || cairn_rfc3339_parse((const char *)ev + 1, evlen - 2,
+		    &t, &off) != 0 || t < received) {
+			vfail(&vs, 1, vs.seq, "received is missing, malformed or "
+			    "earlier than the previous entry's");
+			goto out;
+		}
+		received = t;
+		if (cairn_cjson_member(p, len, "event", &ev, &evlen) != 0 ||
+		    cairn_cjson_member(p, len, "source", &p, &len) != 0) {
+			vfail(&vs, 1, vs.seq, "entry has no event or no source");
+			goto out;
+		}
+		p = v.mv_data;
+		len = v.mv_size;
+		if (cairn_cjson_member(ev, evlen, "account", &ev, &evlen) == 0) {
+			if ((sl = amap_get(&am, ev, evlen, &fresh)) == NULL) {
+				rc = CAIRN_ENOMEM;
+				goto out;
+			}
+			if (hexmember(p, len, "account_prev", sl->head, &present)) {
+				vfail(&vs, 1, vs.seq, "account chain broken: "
+				    "account_prev of account %.*s is not its previous "
+				    "entry's leaf hash", (int)evlen, (const char *)ev);
+				goto out;
+			}
+			memcpy(sl->head, leaf, CAIRN_HASH_LEN);
+		} else if (cairn_cjson_member(p, len, "account_prev", &ev,
+		    &evlen) == 0) {
+			vfail(&vs, 1, vs.seq, "account_prev without an account");
+			goto out;
+		}
+		memcpy(head[idx], leaf, CAIRN_HASH_LEN);
+		count[idx]++;
+		memcpy(last, leaf, CAIRN_HASH_LEN);
+		while (crc == 0 && cpsize == vs.seq + 1) {
+			cairn_frontier_root(&fr, root);
+			if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size,
+			    pubkey, root, count, head)) != 0)
+				goto out;
+			if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
+				cpsize = cairn_get_be64(ck.mv_data);
+		}
+	}
+	rc = 0;
+	if (crc == 0 && cpsize <= n) {
+		rc = vfail(&vs, 0, 0, "checkpoint of size %llu is out of order",
+		    (unsigned long long)cpsize);
+		goto out;
+	}
+	/* No stored node may exist beyond the tree's own. */
+	want = cairn_merkle_nodes(n);
+	if (mdb_cursor_get(vs.ncur, &k, &v, MDB_NEXT) == 0 &&
+	    cairn_get_be64(k.mv_data) < want) {
+		rc = vfail(&vs, 0, 0, "unexpected Merkle node at position %llu",
+		    (unsigned long long)cairn_get_be64(k.mv_data));
+		goto out;
+	}
+	if ((rc = check_cpfile(s, vs.txn, n)) != 0)
+		rc = vfail(&vs, 0, 0, "%s", s->detail);
+out:
+	if (ecur != NULL)
+		mdb_cursor_close(ecur);
+	if (vs.ncur != NULL)
+		mdb_cursor_close(vs.ncur);
+	if (ccur != NULL)
+		mdb_cursor_close(ccur);
+	mdb_txn_abort(vs.txn);
+	amap_free(&am);
+	if (rc == 0 && r->failed)
+		rc = CAIRN_ECORRUPT;
+	return rc;
+}

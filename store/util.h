@@ -1,0 +1,54 @@
+/* util.h: small internal helpers shared by libcairn's modules. */
+#ifndef CAIRN_UTIL_H
+#define CAIRN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn.h"
+
+/* A growable byte buffer; p is NUL-terminated after every append. */
+struct cairn_buf {
+	uint8_t	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+int	cairn_buf_reserve(struct cairn_buf *, size_t extra);
+int	cairn_buf_add(struct cairn_buf *, const void *, size_t);
+int	cairn_buf_adds(struct cairn_buf *, const char *);
+int	cairn_buf_addc(struct cairn_buf *, uint8_t);
+int	cairn_buf_printf(struct cairn_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	cairn_buf_free(struct cairn_buf *);
+
+/* SHA-256 (nettle: uses the CPU's SHA extensions where present). */
+void	cairn_sha256(const void *, size_t, uint8_t out[CAIRN_HASH_LEN]);
+/* RFC 9162 leaf hash: SHA-256(0x00 || data). */
+void	cairn_leaf_hash(const void *, size_t, uint8_t out[CAIRN_HASH_LEN]);
+/* RFC 9162 interior node: SHA-256(0x01 || l || r). */
+void	cairn_node_hash(const uint8_t l[CAIRN_HASH_LEN],
+	    const uint8_t r[CAIRN_HASH_LEN], uint8_t out[CAIRN_HASH_LEN]);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void	cairn_hex(const uint8_t *, size_t n, char *out);
+/* Parse exactly 2n lower- or upper-case hex digits; 0 or CAIRN_EINVAL. */
+int	cairn_unhex(const char *, size_t hexlen, uint8_t *out, size_t n);
+
+/* Standard base64 with padding (RFC 4648 section 4). */
+size_t	cairn_b64_len(size_t n);	/* encoded length, without NUL */
+void	cairn_b64(const uint8_t *, size_t n, char *out);	/* NUL-terminated */
+/* Decode strict padded base64 into out (cap bytes); *outlen gets the size. */
+int	cairn_unb64(const char *, size_t, uint8_t *out, size_t cap,
+	    size_t *outlen);
+
+/* Big-endian u64. */
+void	cairn_put_be64(uint8_t out[8], uint64_t);
+uint64_t cairn_get_be64(const uint8_t in[8]);
+
+/* Read a whole file (capped at max bytes) into a malloc'd NUL-terminated buffer. */
+int	cairn_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* Write a file atomically: tmp + fsync + rename + fsync of the directory. */
+int	cairn_write_file_atomic(const char *path, const void *, size_t, int mode);
+
+#endif

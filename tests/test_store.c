@@ -1,0 +1,506 @@
+/*
+ * test_store.c: the store library as its users rely on it: receipts after
+ * commit, the three hash chains, idempotent re-sends, atomic batches,
+ * indexes, proofs, checkpoints, verification, size ceiling, writer lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cairn.h"
+#include "catalog.h"
+#include "keys.h"
+#include "merkle.h"
+#include "note.h"
+#include "util.h"
+
+static char dir[256];
+static struct cairn_catalog *cat;
+static struct cairn_seckey *sk;
+static struct cairn_pubkey pk;
+
+static void
+setup(void)
+{
+	char tmpl[] = "/tmp/cairn-store.XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	snprintf(dir, sizeof dir, "%s/store", tmpl);
+	ck_assert_int_eq(cairn_catalog_default(&cat), 0);
+	ck_assert_int_eq(cairn_key_generate(&sk), 0);
+	cairn_seckey_public(sk, &pk);
+	ck_assert_int_eq(cairn_store_create(dir, "test.example/s", pk.pk, NULL), 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[600];
+
+	cairn_catalog_free(cat);
+	cairn_seckey_free(sk);
+	snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strrchr(dir, '/') - dir),
+	    dir);
+	(void)system(cmd);
+}
+
+static cairn_event *
+ev(const char *source, const char *id, const char *account, const char *note)
+{
+	struct cairn_verr err[4];
+	cairn_event *e;
+	char buf[1024];
+	size_t nerr;
+	int n, rc;
+
+	n = snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":\"account.created\",\"account_kind\":\"personal\","
+	    "\"time\":\"2026-11-29T08:00:00+08:00\",\"account\":\"%s\","
+	    "\"note\":\"%s\"}", id, account, note);
+	rc = cairn_event_prepare(cat, source, (uint8_t *)buf, (size_t)n, 0, &e,
+	    err, 4, &nerr);
+	ck_assert_msg(rc == 0, "prepare: %s %s %s", cairn_strerror(rc),
+	    nerr ? err[0].field : "", nerr ? err[0].msg : "");
+	return e;
+}
+
+/* Appends one event and returns its receipt. */
+static struct cairn_receipt
+append1(cairn_store *s, const char *source, const char *id, const char *acct,
+    const char *note)
+{
+	struct cairn_receipt r;
+	cairn_event *e = ev(source, id, acct, note);
+
+	ck_assert_int_eq(cairn_store_append(s, &e, 1, &r, NULL), 0);
+	cairn_event_free(e);
+	return r;
+}
+
+static json_t *
+entry_json(cairn_store *s, uint64_t seq, uint8_t leaf[32])
+{
+	struct cairn_buf b = { 0 };
+	struct cairn_entry e;
+	json_t *j;
+
+	ck_assert_int_eq(cairn_store_get(s, seq, &b, &e), 0);
+	ck_assert(e.intact);
+	if (leaf != NULL)
+		memcpy(leaf, e.leaf, 32);
+	j = json_loadb((char *)b.p, b.len, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	cairn_buf_free(&b);
+	return j;
+}
+
+static void
+assert_hex(json_t *j, const char *key, const uint8_t want[32])
+{
+	char hex[65];
+
+	cairn_hex(want, 32, hex);
+	ck_assert_str_eq(json_string_value(json_object_get(j, key)), hex);
+}
+
+START_TEST(test_receipts_and_chains)
+{
+	static const uint8_t zero[32];
+	struct cairn_receipt r[6];
+	uint8_t leaf[6][32];
+	cairn_store *s;
+	json_t *j;
+	const char *acct[6] = { "u-1", "u-2", "u-1", "u-3", "u-1", "u-2" };
+	char id[16];
+	int i;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof id, "e%d", i);
+		r[i] = append1(s, "http:test", id, acct[i], "n");
+		ck_assert_uint_eq(r[i].seq, (uint64_t)i);
+		ck_assert_uint_eq(r[i].tree_size, (uint64_t)i + 1);
+		ck_assert_int_eq(r[i].duplicate, 0);
+	}
+	for (i = 0; i < 6; i++) {
+		j = entry_json(s, (uint64_t)i, leaf[i]);
+		/* The receipt's leaf hash is SHA-256(0x00 || the entry bytes). */
+		ck_assert_mem_eq(leaf[i], r[i].leaf, 32);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "seq")), i);
+		assert_hex(j, "prev", i ? leaf[i - 1] : zero);
+		/* All events are in stream account: stream_prev is the previous. */
+		ck_assert_str_eq(json_string_value(json_object_get(j, "stream")),
+		    "account");
+		assert_hex(j, "stream_prev", i ? leaf[i - 1] : zero);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "source")),
+		    "http:test");
+		ck_assert_ptr_nonnull(json_object_get(j, "event_sha256"));
+		ck_assert_ptr_nonnull(json_object_get(j, "received"));
+		/* The sender's +08:00 is normalised to UTC; the offset is kept. */
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j,
+		    "event"), "time")), "2026-11-29T00:00:00.000000Z");
+		json_decref(j);
+	}
+	/* account_prev links each account's entries: u-1 at 0, 2, 4. */
+	j = entry_json(s, 0, NULL);
+	assert_hex(j, "account_prev", zero);
+	json_decref(j);
+	j = entry_json(s, 2, NULL);
+	assert_hex(j, "account_prev", leaf[0]);
+	json_decref(j);
+	j = entry_json(s, 4, NULL);
+	assert_hex(j, "account_prev", leaf[2]);
+	json_decref(j);
+	j = entry_json(s, 5, NULL);
+	assert_hex(j, "account_prev", leaf[1]);
+	json_decref(j);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_resend)
+{
+	struct cairn_receipt r1, r2, r3[3];
+	cairn_event *e[3];
+	cairn_store *s;
+	uint64_t n;
+	size_t failed = 99;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	r1 = append1(s, "src-a", "id-1", "u-1", "first");
+	/* The same event again: the first receipt, nothing stored. */
+	r2 = append1(s, "src-a", "id-1", "u-1", "first");
+	ck_assert_int_eq(r2.duplicate, 1);
+	ck_assert_uint_eq(r2.seq, r1.seq);
+	ck_assert_mem_eq(r2.leaf, r1.leaf, 32);
+	ck_assert_int_eq(cairn_store_size(s, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	/* The same id from another source is another event. */
+	r2 = append1(s, "src-b", "id-1", "u-1", "first");
+	ck_assert_int_eq(r2.duplicate, 0);
+	ck_assert_uint_eq(r2.seq, 1);
+	/* Other content under a stored id: refused, and the whole batch with it. */
+	e[0] = ev("src-a", "id-2", "u-2", "ok");
+	e[1] = ev("src-a", "id-1", "u-1", "changed");
+	e[2] = ev("src-a", "id-3", "u-3", "ok");
+	ck_assert_int_eq(cairn_store_append(s, e, 3, r3, &failed), CAIRN_ECONFLICT);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_int_eq(cairn_store_size(s, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	cairn_event_free(e[1]);
+	/* A duplicate inside one batch is stored once. */
+	e[1] = ev("src-a", "id-2", "u-2", "ok");
+	ck_assert_int_eq(cairn_store_append(s, e, 3, r3, &failed), 0);
+	ck_assert_int_eq(r3[0].duplicate, 0);
+	ck_assert_int_eq(r3[1].duplicate, 1);
+	ck_assert_uint_eq(r3[1].seq, r3[0].seq);
+	ck_assert_uint_eq(r3[2].seq, r3[0].seq + 1);
+	ck_assert_uint_eq(r3[2].tree_size, 4);
+	cairn_event_free(e[0]);
+	cairn_event_free(e[1]);
+	cairn_event_free(e[2]);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_validation)
+{
+	struct cairn_verr err[8];
+	cairn_event *e;
+	size_t nerr;
+	const char *bad[] = {
+		"{\"id\":\"a\",\"type\":\"account.created\",\"account_kind\":\"personal\",\"time\":\"2026-01-01T00:00:00Z\"",
+		"{\"id\":\"a\",\"type\":\"nope\",\"time\":\"2026-01-01T00:00:00Z\"}",
+		"{\"id\":\"a\",\"type\":\"account.created\",\"account_kind\":\"personal\",\"time\":\"2026-01-01T00:00:00Z\",\"account\":\"u\",\"x\":1}",
+		"{\"id\":\"a\",\"type\":\"system.start\",\"time\":\"2026-01-01T00:00:00Z\"}",
+		"[1,2]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_ne(cairn_event_prepare(cat, "s",
+		    (const uint8_t *)bad[i], strlen(bad[i]), 0, &e, err, 8, &nerr), 0);
+		ck_assert_uint_ge(nerr, 1);
+	}
+}
+END_TEST
+
+START_TEST(test_iterators)
+{
+	struct cairn_entry e;
+	cairn_store *s;
+	cairn_iter *it;
+	char id[16];
+	uint64_t want[] = { 0, 3, 6, 9 }, n;
+	int i;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	for (i = 0; i < 12; i++) {
+		snprintf(id, sizeof id, "i%d", i);
+		append1(s, "src", id, i % 3 == 0 ? "acct-x" : "acct-y", "n");
+	}
+	ck_assert_int_eq(cairn_iter_account(s, "acct-x", &it), 0);
+	for (n = 0; cairn_iter_next(it, &e) == 0; n++) {
+		ck_assert_uint_lt(n, 4);
+		ck_assert_uint_eq(e.seq, want[n]);
+		ck_assert(e.intact);
+	}
+	ck_assert_uint_eq(n, 4);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_iter_account(s, "nobody", &it), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), CAIRN_ENOTFOUND);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_iter_stream(s, "account", 0, INT64_MAX, &it), 0);
+	for (n = 0; cairn_iter_next(it, &e) == 0; n++)
+		ck_assert_uint_eq(e.seq, n);
+	ck_assert_uint_eq(n, 12);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_iter_stream(s, "realname", 0, INT64_MAX, &it), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), CAIRN_ENOTFOUND);
+	cairn_iter_free(it);
+	/* A window in the future holds nothing. */
+	ck_assert_int_eq(cairn_iter_stream(s, "account", INT64_MAX - 1, INT64_MAX,
+	    &it), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), CAIRN_ENOTFOUND);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_iter_range(s, 5, 8, &it), 0);
+	for (n = 5; cairn_iter_next(it, &e) == 0; n++)
+		ck_assert_uint_eq(e.seq, n);
+	ck_assert_uint_eq(n, 8);
+	cairn_iter_free(it);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_proofs)
+{
+	uint8_t proof[CAIRN_MAX_PROOF][32], r1[32], r2[32];
+	struct cairn_receipt r[40];
+	cairn_store *s;
+	char id[16];
+	size_t n;
+	uint64_t i, j;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof id, "p%llu", (unsigned long long)i);
+		r[i] = append1(s, "src", id, "u-1", "n");
+	}
+	for (j = 1; j <= 40; j++) {
+		ck_assert_int_eq(cairn_store_root(s, j, r2), 0);
+		for (i = 0; i < j; i++) {
+			ck_assert_int_eq(cairn_store_inclusion(s, i, j, proof, &n), 0);
+			ck_assert_int_eq(cairn_merkle_verify_inclusion(r[i].leaf, i, j,
+			    (const uint8_t (*)[32])proof, n, r2), 0);
+			proof[0][0] ^= 1;
+			if (n > 0)
+				ck_assert_int_eq(cairn_merkle_verify_inclusion(r[i].leaf,
+				    i, j, (const uint8_t (*)[32])proof, n, r2),
+				    CAIRN_EPROOF);
+		}
+		for (i = 1; i <= j; i++) {
+			ck_assert_int_eq(cairn_store_root(s, i, r1), 0);
+			ck_assert_int_eq(cairn_store_consistency(s, i, j, proof, &n), 0);
+			ck_assert_int_eq(cairn_merkle_verify_consistency(i, j, r1, r2,
+			    (const uint8_t (*)[32])proof, n), 0);
+		}
+	}
+	ck_assert_int_eq(cairn_store_root(s, 41, r1), CAIRN_ENOTFOUND);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_checkpoint_and_verify)
+{
+	struct cairn_verify_report rep;
+	struct cairn_checkpoint cp;
+	struct cairn_buf note = { 0 }, note2 = { 0 };
+	struct cairn_seckey *other;
+	const uint8_t *body;
+	uint8_t root[32];
+	cairn_store *s;
+	size_t blen;
+	char id[16], cpfile[300];
+	int i;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	ck_assert_int_eq(cairn_store_checkpoint_latest(s, &note), CAIRN_ENOTFOUND);
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note), 0);
+	for (i = 0; i < 25; i++) {
+		snprintf(id, sizeof id, "c%d", i);
+		append1(s, "src", id, "u-1", "n");
+	}
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note), 0);
+	ck_assert_int_eq(cairn_note_verify(note.p, note.len, "test.example/s",
+	    pk.pk, &body, &blen), 0);
+	ck_assert_int_eq(cairn_checkpoint_parse(body, blen, &cp), 0);
+	ck_assert_uint_eq(cp.size, 25);
+	ck_assert_uint_eq(cp.count[3], 25);	/* stream account */
+	ck_assert_int_eq(cairn_store_root(s, 25, root), 0);
+	ck_assert_mem_eq(root, cp.root, 32);
+	ck_assert_int_eq(cairn_store_checkpoint_latest(s, &note2), 0);
+	ck_assert_uint_eq(note2.len, note.len);
+	ck_assert_int_eq(cairn_store_checkpoint_find(s, 10, 0, &note2), 0);
+	ck_assert_int_eq(cairn_store_checkpoint_find(s, 10, 1, &note2), 0);
+	ck_assert_mem_eq(note2.p, note.p, note.len);
+	/* The checkpoint file beside the store holds the newest. */
+	snprintf(cpfile, sizeof cpfile, "%s.checkpoint", dir);
+	ck_assert_int_eq(access(cpfile, R_OK), 0);
+	/* Only the store's own key signs. */
+	ck_assert_int_eq(cairn_key_generate(&other), 0);
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(other),
+	    NULL), CAIRN_EINVAL);
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	ck_assert_int_eq(rep.failed, 0);
+	ck_assert_uint_eq(rep.entries, 25);
+	ck_assert_uint_eq(rep.checkpoints, 2);
+	{
+		struct cairn_pubkey opk;
+
+		cairn_seckey_public(other, &opk);
+		ck_assert_int_eq(cairn_store_verify(s, opk.pk, &rep),
+		    CAIRN_ECORRUPT);
+		ck_assert_int_eq(rep.failed, 1);
+	}
+	cairn_seckey_free(other);
+	cairn_buf_free(&note);
+	cairn_buf_free(&note2);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_writer_lock)
+{
+	cairn_store *s, *s2, *r;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s2), CAIRN_ELOCKED);
+	ck_assert_ptr_nonnull(strstr(cairn_store_errdetail(NULL), "another process"));
+	/* LMDB forbids one environment open twice in a process: close first. */
+	cairn_store_close(s);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &r), 0);
+	{
+		cairn_event *e = ev("s", "x", "u", "n");
+		struct cairn_receipt rc;
+
+		ck_assert_int_eq(cairn_store_append(r, &e, 1, &rc, NULL),
+		    CAIRN_ERDONLY);
+		cairn_event_free(e);
+	}
+	cairn_store_close(r);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_map_grow_and_ceiling)
+{
+	struct cairn_store_opts o = { 0 };
+	struct cairn_verify_report rep;
+	struct cairn_receipt r[50];
+	cairn_event *e[50];
+	cairn_store *s;
+	char id[32], note[200];
+	uint64_t before, after;
+	int i, b, rc = 0;
+
+	/* Starts with a tiny map: appends must grow it and carry on. */
+	o.map_size = 64 * 1024;
+	o.max_size = 4 * 1024 * 1024;
+	ck_assert_int_eq(cairn_store_open(dir, &o, 0, &s), 0);
+	memset(note, 'x', sizeof note - 1);
+	note[sizeof note - 1] = 0;
+	for (b = 0; b < 1000 && rc == 0; b++) {
+		for (i = 0; i < 50; i++) {
+			snprintf(id, sizeof id, "g%d-%d", b, i);
+			e[i] = ev("src", id, "u-1", note);
+		}
+		ck_assert_int_eq(cairn_store_size(s, &before), 0);
+		rc = cairn_store_append(s, e, 50, r, NULL);
+		ck_assert_int_eq(cairn_store_size(s, &after), 0);
+		if (rc == 0)
+			ck_assert_uint_eq(after, before + 50);
+		else	/* Refused at the ceiling: nothing of the batch stored. */
+			ck_assert_uint_eq(after, before);
+		for (i = 0; i < 50; i++)
+			cairn_event_free(e[i]);
+	}
+	ck_assert_int_eq(rc, CAIRN_EFULL);
+	ck_assert_uint_gt(after, 1000);	/* it grew well past 64 KiB */
+	ck_assert_ptr_nonnull(strstr(cairn_store_errdetail(s), "ceiling"));
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	ck_assert_uint_eq(rep.entries, after);
+	cairn_store_close(s);
+}
+END_TEST
+
+START_TEST(test_foreign_file)
+{
+	char path[300], buf[16];
+	cairn_store *s;
+	int fd;
+
+	snprintf(path, sizeof path, "%s.foreign", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s.foreign/data.mdb", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(write(fd, "not a store\n", 12), 12);
+	close(fd);
+	snprintf(path, sizeof path, "%s.foreign", dir);
+	ck_assert_int_ne(cairn_store_open(path, NULL, 0, &s), 0);
+	ck_assert_int_ne(cairn_store_open(path, NULL, CAIRN_STORE_RDONLY, &s), 0);
+	/* Never overwritten. */
+	snprintf(path, sizeof path, "%s.foreign/data.mdb", dir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, 12), 12);
+	close(fd);
+	ck_assert_mem_eq(buf, "not a store\n", 12);
+	snprintf(path, sizeof path, "%s.nothing", dir);
+	ck_assert_int_eq(cairn_store_open(path, NULL, 0, &s), CAIRN_ENOTFOUND);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_receipts_and_chains);
+	tcase_add_test(tc, test_resend);
+	tcase_add_test(tc, test_validation);
+	tcase_add_test(tc, test_iterators);
+	tcase_add_test(tc, test_proofs);
+	tcase_add_test(tc, test_checkpoint_and_verify);
+	tcase_add_test(tc, test_writer_lock);
+	tcase_add_test(tc, test_map_grow_and_ceiling);
+	tcase_add_test(tc, test_foreign_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (sodium_init() < 0)
+		return 1;
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

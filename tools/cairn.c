@@ -1,0 +1,837 @@
+/*
+ * cairn: the command-line tool for a Cairn store.  One verb per job, as in
+ * signify and minisign; each verb has --help and a section in cairn(1).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "merkle.h"
+#include "note.h"
+#include "util.h"
+
+#define MAX_LINE	(64 * 1024)
+#define MAX_ERRS	16
+
+struct verb {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*usage;
+};
+
+static int cmd_init(int, char **);
+static int cmd_keygen(int, char **);
+static int cmd_append(int, char **);
+static int cmd_verify(int, char **);
+static int cmd_show(int, char **);
+static int cmd_proof(int, char **);
+static int cmd_consistency(int, char **);
+static int cmd_checkpoint(int, char **);
+static int cmd_stat(int, char **);
+
+static const struct verb verbs[] = {
+	{ "init", cmd_init,
+	  "init [--store DIR] [--origin NAME] [--key FILE] [--encrypt]\n"
+	  "     [--passphrase-file FILE | --passphrase-fd N]\n"
+	  "  Create a store, and a key pair under DIR/../keys unless --key names\n"
+	  "  an existing secret key; sign the first checkpoint." },
+	{ "keygen", cmd_keygen,
+	  "keygen [-o PREFIX] [--origin NAME] [--encrypt]\n"
+	  "       [--passphrase-file FILE | --passphrase-fd N]\n"
+	  "  Write PREFIX.key (minisign secret key, mode 0600), PREFIX.pub\n"
+	  "  (minisign public key) and, with --origin, PREFIX.vkey (signed-note\n"
+	  "  verifier key).  PREFIX defaults to ./cairn." },
+	{ "append", cmd_append,
+	  "append [--store DIR] [--source NAME] [--batch N] [--receipts]\n"
+	  "       [--checkpoint [--key FILE]] [FILE]\n"
+	  "  Append NDJSON events (from FILE or standard input), checked against\n"
+	  "  the catalog, in durable batches of N (default 1000)." },
+	{ "verify", cmd_verify,
+	  "verify [--store DIR] [--pubkey FILE]\n"
+	  "  Recompute every leaf hash, every chain, the Merkle tree and every\n"
+	  "  checkpoint signature; name the first bad seq." },
+	{ "show", cmd_show,
+	  "show [--store DIR] [--hash] SEQ\n"
+	  "  Print the entry SEQ (re-hashed as it is read)." },
+	{ "proof", cmd_proof,
+	  "proof [--store DIR] [--size N] SEQ\n"
+	  "  Print the inclusion proof of entry SEQ in the tree of N entries\n"
+	  "  (default: the newest checkpoint's size, else the current size)." },
+	{ "consistency", cmd_consistency,
+	  "consistency [--store DIR] OLD NEW\n"
+	  "  Print the consistency proof between tree sizes OLD and NEW." },
+	{ "checkpoint", cmd_checkpoint,
+	  "checkpoint [--store DIR] [--key FILE] [--passphrase-file FILE |\n"
+	  "           --passphrase-fd N] [--latest]\n"
+	  "  Sign and store a checkpoint of the current tree and print it\n"
+	  "  (--latest: print the newest stored one instead)." },
+	{ "stat", cmd_stat,
+	  "stat [--store DIR]\n"
+	  "  Entries, streams, size on disk, last checkpoint." },
+};
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+static const struct verb *cur_verb;
+
+static void __attribute__((noreturn))
+usage(int rc)
+{
+	size_t i;
+	FILE *f = rc ? stderr : stdout;
+
+	if (cur_verb != NULL) {
+		fprintf(f, "usage: cairn %s\n", cur_verb->usage);
+		exit(rc);
+	}
+	fprintf(f, "usage: cairn VERB [OPTIONS]   (cairn VERB --help for details)\n\n");
+	for (i = 0; i < NVERBS; i++)
+		fprintf(f, "  cairn %s\n\n", verbs[i].usage);
+	fprintf(f, "The store is --store DIR, else $CAIRN_STORE, else ./var/store.\n"
+	    "See cairn(1).\n");
+	exit(rc);
+}
+
+/* Options every verb shares, plus the verb's own. */
+enum {
+	O_STORE = 256, O_KEY, O_ORIGIN, O_ENCRYPT, O_PASSFILE, O_PASSFD,
+	O_SOURCE, O_BATCH, O_RECEIPTS, O_CHECKPOINT, O_PUBKEY, O_HASH, O_SIZE,
+	O_LATEST, O_HELP
+};
+
+static const struct option longopts[] = {
+	{ "batch", required_argument, NULL, O_BATCH },
+	{ "checkpoint", no_argument, NULL, O_CHECKPOINT },
+	{ "encrypt", no_argument, NULL, O_ENCRYPT },
+	{ "hash", no_argument, NULL, O_HASH },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "latest", no_argument, NULL, O_LATEST },
+	{ "origin", required_argument, NULL, O_ORIGIN },
+	{ "passphrase-fd", required_argument, NULL, O_PASSFD },
+	{ "passphrase-file", required_argument, NULL, O_PASSFILE },
+	{ "pubkey", required_argument, NULL, O_PUBKEY },
+	{ "receipts", no_argument, NULL, O_RECEIPTS },
+	{ "size", required_argument, NULL, O_SIZE },
+	{ "source", required_argument, NULL, O_SOURCE },
+	{ "store", required_argument, NULL, O_STORE },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char	*store, *key, *origin, *passfile, *source, *pubkey;
+	const char	*out;
+	int		 passfd, encrypt, receipts, checkpoint, hash, latest;
+	int		 has_size;
+	uint64_t	 batch, size;
+};
+
+/* Parses the options; allowed lists the option codes this verb takes. */
+static int
+parse_opts(int argc, char **argv, const int *allowed, struct opts *o)
+{
+	int ch, i, ok;
+
+	memset(o, 0, sizeof *o);
+	o->passfd = -1;
+	o->batch = 1000;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		if (ch == O_HELP || ch == 'h')
+			usage(0);
+		if (ch == '?')
+			usage(2);
+		for (ok = 0, i = 0; allowed[i] != 0; i++)
+			if (allowed[i] == ch)
+				ok = 1;
+		if (!ok) {
+			fprintf(stderr, "cairn %s: option %s is not for this verb\n",
+			    cur_verb->name, argv[optind - 1]);
+			usage(2);
+		}
+		switch (ch) {
+		case 'o': o->out = optarg; break;
+		case O_STORE: o->store = optarg; break;
+		case O_KEY: o->key = optarg; break;
+		case O_ORIGIN: o->origin = optarg; break;
+		case O_ENCRYPT: o->encrypt = 1; break;
+		case O_PASSFILE: o->passfile = optarg; break;
+		case O_PASSFD:
+			o->passfd = (int)cli_u64("--passphrase-fd", optarg);
+			break;
+		case O_SOURCE: o->source = optarg; break;
+		case O_BATCH:
+			o->batch = cli_u64("--batch", optarg);
+			if (o->batch < 1 || o->batch > 100000)
+				cli_die(2, "--batch must be 1 to 100000");
+			break;
+		case O_RECEIPTS: o->receipts = 1; break;
+		case O_CHECKPOINT: o->checkpoint = 1; break;
+		case O_PUBKEY: o->pubkey = optarg; break;
+		case O_HASH: o->hash = 1; break;
+		case O_SIZE:
+			o->size = cli_u64("--size", optarg);
+			o->has_size = 1;
+			break;
+		case O_LATEST: o->latest = 1; break;
+		default: usage(2);
+		}
+	}
+	return optind;
+}
+
+static void
+check_origin(const char *origin)
+{
+	const char *p;
+
+	if (*origin == '\0' || strlen(origin) > 255)
+		cli_die(2, "--origin must be 1 to 255 characters");
+	for (p = origin; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '+' ||
+		    (unsigned char)*p >= 0x7f)
+			cli_die(2, "--origin \"%s\": no spaces, no '+', printable "
+			    "ASCII only (e.g. cairn.example/appliance-1)", origin);
+}
+
+/* Writes PREFIX.key, PREFIX.pub and, with an origin, PREFIX.vkey. */
+static void
+write_keys(const char *prefix, const char *origin, const struct opts *o,
+    struct cairn_seckey **out)
+{
+	struct cairn_seckey *sk;
+	struct cairn_pubkey pk;
+	struct cairn_buf vk = { 0 };
+	char path[PATH_MAX], *pass = NULL;
+	uint64_t ops = 0, mem = 0;
+	const char *e;
+	int rc;
+
+	if (o->encrypt) {
+		pass = cli_passphrase(o->passfile, o->passfd,
+		    "Passphrase for the new key: ", 1);
+		if (pass == NULL)
+			cli_die(1, "--encrypt needs a passphrase: --passphrase-file, "
+			    "--passphrase-fd, or a terminal");
+		/* Tests may ask for cheaper scrypt limits; never the default. */
+		if ((e = getenv("CAIRN_SCRYPT_TEST_LIMITS")) != NULL &&
+		    strcmp(e, "1") == 0) {
+			ops = 1 << 16;
+			mem = 1 << 24;
+		}
+	}
+	if ((rc = cairn_key_generate(&sk)) != 0)
+		cli_die(1, "key generation failed: %s", cairn_strerror(rc));
+	snprintf(path, sizeof path, "%s.key", prefix);
+	if ((rc = cairn_seckey_write(path, sk, pass, ops, mem)) != 0)
+		cli_die(1, "%s: %s%s", path, rc > 0 ? strerror(rc) :
+		    cairn_strerror(rc), rc == EEXIST ?
+		    " (refusing to overwrite a key)" : "");
+	cli_passphrase_free(pass);
+	cairn_seckey_public(sk, &pk);
+	snprintf(path, sizeof path, "%s.pub", prefix);
+	if ((rc = cairn_pubkey_write(path, &pk)) != 0)
+		cli_die(1, "%s: %s", path, rc > 0 ? strerror(rc) :
+		    cairn_strerror(rc));
+	if (origin != NULL) {
+		snprintf(path, sizeof path, "%s.vkey", prefix);
+		if ((rc = cairn_vkey_format(origin, pk.pk, &vk)) != 0 ||
+		    (rc = cairn_buf_addc(&vk, '\n')) != 0 ||
+		    (rc = cairn_write_file_atomic(path, vk.p, vk.len, 0644)) != 0)
+			cli_die(1, "%s: %s", path, rc > 0 ? strerror(rc) :
+			    cairn_strerror(rc));
+		cairn_buf_free(&vk);
+	}
+	if (out != NULL)
+		*out = sk;
+	else
+		cairn_seckey_free(sk);
+}
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	static const int allowed[] = { 'o', O_ORIGIN, O_ENCRYPT, O_PASSFILE,
+	    O_PASSFD, 0 };
+	struct opts o;
+	const char *prefix;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	if (o.origin != NULL)
+		check_origin(o.origin);
+	prefix = o.out ? o.out : "cairn";
+	write_keys(prefix, o.origin, &o, NULL);
+	printf("wrote %s.key (secret, mode 0600), %s.pub%s%s\n", prefix, prefix,
+	    o.origin ? ", " : "", o.origin ? "and the verifier key .vkey" : "");
+	return 0;
+}
+
+static void
+print_note(const struct cairn_buf *b)
+{
+	fwrite(b->p, 1, b->len, stdout);
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_ORIGIN, O_KEY, O_ENCRYPT,
+	    O_PASSFILE, O_PASSFD, 0 };
+	struct opts o;
+	struct cairn_seckey *sk;
+	struct cairn_pubkey pk;
+	struct cairn_buf note = { 0 };
+	cairn_store *s;
+	const char *dir, *origin;
+	char keydir[PATH_MAX], prefix[PATH_MAX], tmp[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	dir = cli_store_dir(o.store);
+	origin = o.origin ? o.origin : "cairn.local/appliance";
+	check_origin(origin);
+	snprintf(tmp, sizeof tmp, "%s/data.mdb", dir);
+	if (stat(tmp, &sb) == 0)
+		cli_die(1, "%s: a store already exists here; nothing was changed",
+		    dir);
+	if (o.key != NULL) {
+		sk = cli_load_key(o.key, o.passfile, o.passfd);
+		snprintf(prefix, sizeof prefix, "%s", o.key);
+	} else {
+		snprintf(tmp, sizeof tmp, "%s", cli_key_path(NULL, dir));
+		snprintf(keydir, sizeof keydir, "%s", tmp);
+		if ((rc = cli_mkdirs(dirname(keydir), 0700)) != 0)
+			cli_die(1, "%s: %s", keydir, strerror(rc));
+		snprintf(prefix, sizeof prefix, "%.*s", (int)strlen(tmp) - 4, tmp);
+		write_keys(prefix, origin, &o, &sk);
+	}
+	cairn_seckey_public(sk, &pk);
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	if ((rc = cli_mkdirs(dirname(tmp), 0755)) != 0)
+		cli_die(1, "%s: %s", tmp, strerror(rc));
+	if ((rc = cairn_store_create(dir, origin, pk.pk, NULL)) != 0)
+		cli_die(1, "%s: %s%s%s", dir, cairn_strerror(rc),
+		    *cairn_store_errdetail(NULL) ? ": " : "",
+		    cairn_store_errdetail(NULL));
+	s = cli_open_store(dir, 0);
+	if ((rc = cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note)) != 0)
+		cli_die(1, "first checkpoint: %s", cairn_strerror(rc));
+	cairn_seckey_free(sk);
+	cairn_store_close(s);
+	printf("created store %s (origin %s)\n", dir, origin);
+	if (o.key == NULL)
+		printf("keys: %s.key (secret, 0600), %s.pub, %s.vkey\n", prefix,
+		    prefix, prefix);
+	printf("first checkpoint:\n");
+	print_note(&note);
+	cairn_buf_free(&note);
+	return 0;
+}
+
+/* Prints one validation error line for an input line. */
+static void
+report_errors(unsigned long line, int rc, const struct cairn_verr *errs,
+    size_t nerr)
+{
+	size_t i;
+
+	if (nerr == 0)
+		fprintf(stderr, "line %lu: %s\n", line, cairn_strerror(rc));
+	for (i = 0; i < nerr && i < MAX_ERRS; i++)
+		fprintf(stderr, "line %lu: %s%s%s: %s\n", line,
+		    errs[i].field[0] ? errs[i].field : "(event)",
+		    errs[i].rule[0] ? " " : "", errs[i].rule, errs[i].msg);
+	if (nerr > MAX_ERRS)
+		fprintf(stderr, "line %lu: ... and %zu more errors\n", line,
+		    nerr - MAX_ERRS);
+}
+
+static int
+flush_batch(cairn_store *s, cairn_event **evs, unsigned long *lines, size_t n,
+    const struct opts *o, uint64_t *stored, uint64_t *dups)
+{
+	struct cairn_receipt *r;
+	char hex[CAIRN_HEX_LEN + 1];
+	size_t i, failed = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((r = calloc(n, sizeof *r)) == NULL)
+		cli_die(1, "out of memory");
+	if ((rc = cairn_store_append(s, evs, n, r, &failed)) != 0) {
+		fprintf(stderr, "%s: line %lu: %s%s%s\n", cli_cmd, lines[failed],
+		    cairn_strerror(rc), *cairn_store_errdetail(s) ? ": " : "",
+		    cairn_store_errdetail(s));
+		free(r);
+		return rc;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].duplicate)
+			(*dups)++;
+		else
+			(*stored)++;
+		if (o->receipts) {
+			cairn_hex(r[i].leaf, CAIRN_HASH_LEN, hex);
+			printf("{\"duplicate\":%s,\"leaf_hash\":\"%s\",\"line\":%lu,"
+			    "\"seq\":%llu,\"tree_size\":%llu}\n",
+			    r[i].duplicate ? "true" : "false", hex, lines[i],
+			    (unsigned long long)r[i].seq,
+			    (unsigned long long)r[i].tree_size);
+		}
+	}
+	free(r);
+	return 0;
+}
+
+static const char *
+default_source(void)
+{
+	static char buf[300];
+	struct passwd *pw;
+
+	pw = getpwuid(geteuid());
+	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
+	return buf;
+}
+
+static int
+cmd_append(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_SOURCE, O_BATCH, O_RECEIPTS,
+	    O_CHECKPOINT, O_KEY, O_PASSFILE, O_PASSFD, 0 };
+	struct opts o;
+	struct cairn_catalog *cat;
+	struct cairn_verr errs[MAX_ERRS];
+	struct cairn_seckey *sk = NULL;
+	struct cairn_buf note = { 0 };
+	cairn_event **evs;
+	unsigned long *lines, lineno = 0;
+	uint64_t stored = 0, dups = 0, size;
+	cairn_store *s;
+	const char *dir, *source;
+	char *line = NULL;
+	size_t cap = 0, n = 0, nerr, i;
+	ssize_t len;
+	FILE *in = stdin;
+	int idx, rc, bad = 0;
+
+	idx = parse_opts(argc, argv, allowed, &o);
+	if (argc - idx > 1)
+		usage(2);
+	if (idx < argc && strcmp(argv[idx], "-") != 0 &&
+	    (in = fopen(argv[idx], "r")) == NULL)
+		cli_die(1, "%s: %s", argv[idx], strerror(errno));
+	dir = cli_store_dir(o.store);
+	source = o.source ? o.source : default_source();
+	if ((rc = cairn_catalog_default(&cat)) != 0)
+		cli_die(1, "catalog: %s", cairn_strerror(rc));
+	if (o.checkpoint)	/* load the key first: fail before writing */
+		sk = cli_load_key(cli_key_path(o.key, dir), o.passfile, o.passfd);
+	s = cli_open_store(dir, 0);
+	evs = calloc(o.batch, sizeof *evs);
+	lines = calloc(o.batch, sizeof *lines);
+	if (evs == NULL || lines == NULL)
+		cli_die(1, "out of memory");
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (len == 0)
+			continue;
+		if ((size_t)len > MAX_LINE) {
+			fprintf(stderr, "line %lu: longer than %d bytes\n", lineno,
+			    MAX_LINE);
+			bad = 1;
+			continue;
+		}
+		rc = cairn_event_prepare(cat, source, (uint8_t *)line, (size_t)len,
+		    0, &evs[n], errs, MAX_ERRS, &nerr);
+		if (rc != 0) {
+			report_errors(lineno, rc, errs, nerr);
+			bad = 1;
+			continue;
+		}
+		lines[n++] = lineno;
+		if (n == o.batch) {
+			/* Past the first invalid line only validate, store nothing. */
+			if (!bad && flush_batch(s, evs, lines, n, &o, &stored,
+			    &dups) != 0)
+				bad = 2;
+			for (i = 0; i < n; i++)
+				cairn_event_free(evs[i]);
+			n = 0;
+			if (bad == 2)
+				break;
+		}
+	}
+	if (!bad && flush_batch(s, evs, lines, n, &o, &stored, &dups) != 0)
+		bad = 2;
+	for (i = 0; i < n; i++)
+		cairn_event_free(evs[i]);
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	if (!bad && sk != NULL &&
+	    (rc = cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note)) != 0)
+		cli_die(1, "checkpoint: %s: %s", cairn_strerror(rc),
+		    cairn_store_errdetail(s));
+	if (cairn_store_size(s, &size) != 0)
+		size = 0;
+	fprintf(stderr, "%s: %llu appended, %llu already stored (duplicates), "
+	    "tree size %llu%s\n", cli_cmd, (unsigned long long)stored,
+	    (unsigned long long)dups, (unsigned long long)size,
+	    bad ? "; stopped at the first batch with an invalid line: fix it and "
+	    "run again (events already stored are recognised by id)" : "");
+	if (sk != NULL && !bad)
+		print_note(&note);
+	cairn_buf_free(&note);
+	cairn_seckey_free(sk);
+	free(evs);
+	free(lines);
+	cairn_store_close(s);
+	cairn_catalog_free(cat);
+	return bad ? 1 : 0;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_PUBKEY, 0 };
+	struct cairn_verify_report r;
+	struct cairn_pubkey pk;
+	struct timespec t0, t1;
+	struct opts o;
+	cairn_store *s;
+	double secs;
+	int rc;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	if (o.pubkey != NULL)
+		cli_pubkey(o.pubkey, &pk);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = cairn_store_verify(s, o.pubkey ? pk.pk : NULL, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cairn_store_close(s);
+	if (rc == CAIRN_ECORRUPT || r.failed) {
+		if (r.has_seq)
+			printf("FAILED at seq %llu: %s\n",
+			    (unsigned long long)r.bad_seq, r.what);
+		else
+			printf("FAILED: %s\n", r.what);
+		return 1;
+	}
+	if (rc != 0)
+		cli_die(1, "verification could not run: %s", cairn_strerror(rc));
+	printf("ok: %llu entries, %llu checkpoints, %.1f MB checked in %.3f s "
+	    "(%.0f entries/s, %.1f MB/s)\n", (unsigned long long)r.entries,
+	    (unsigned long long)r.checkpoints, (double)r.bytes / 1e6, secs,
+	    secs > 0 ? (double)r.entries / secs : 0.0,
+	    secs > 0 ? (double)r.bytes / 1e6 / secs : 0.0);
+	return 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_HASH, 0 };
+	struct cairn_entry e;
+	struct cairn_buf b = { 0 };
+	struct opts o;
+	cairn_store *s;
+	char hex[CAIRN_HEX_LEN + 1];
+	int idx, rc;
+
+	idx = parse_opts(argc, argv, allowed, &o);
+	if (argc - idx != 1)
+		usage(2);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	rc = cairn_store_get(s, cli_u64("SEQ", argv[idx]), &b, &e);
+	cairn_store_close(s);
+	if (rc == CAIRN_ENOTFOUND)
+		cli_die(1, "no entry %s", argv[idx]);
+	if (rc != 0 && rc != CAIRN_ECORRUPT)
+		cli_die(1, "%s", cairn_strerror(rc));
+	fwrite(b.p, 1, b.len, stdout);
+	putchar('\n');
+	if (o.hash) {
+		cairn_hex(e.leaf, CAIRN_HASH_LEN, hex);
+		printf("leaf_hash %s\n", hex);
+	}
+	cairn_buf_free(&b);
+	if (rc == CAIRN_ECORRUPT) {
+		fprintf(stderr, "%s: entry %s does not match its stored leaf hash: "
+		    "the store was altered (run cairn verify)\n", cli_cmd,
+		    argv[idx]);
+		return 1;
+	}
+	return 0;
+}
+
+/* The size of the newest checkpoint, or the store size if none. */
+static uint64_t
+default_size(cairn_store *s)
+{
+	struct cairn_checkpoint cp;
+	struct cairn_buf note = { 0 };
+	const uint8_t *body;
+	struct cairn_store_info in;
+	size_t blen;
+	uint64_t n = 0;
+
+	if (cairn_store_info(s, &in) != 0)
+		cli_die(1, "cannot read the store");
+	n = in.size;
+	if (cairn_store_checkpoint_latest(s, &note) == 0 &&
+	    cairn_note_verify(note.p, note.len, in.origin, in.pubkey, &body,
+	    &blen) == 0 && cairn_checkpoint_parse(body, blen, &cp) == 0)
+		n = cp.size;
+	cairn_buf_free(&note);
+	return n;
+}
+
+static void
+print_path(uint8_t proof[][CAIRN_HASH_LEN], size_t n)
+{
+	char hex[CAIRN_HEX_LEN + 1];
+	size_t i;
+
+	printf("\"path\":[");
+	for (i = 0; i < n; i++) {
+		cairn_hex(proof[i], CAIRN_HASH_LEN, hex);
+		printf("%s\"%s\"", i ? "," : "", hex);
+	}
+	printf("]");
+}
+
+static int
+cmd_proof(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_SIZE, 0 };
+	uint8_t proof[CAIRN_MAX_PROOF][CAIRN_HASH_LEN], root[CAIRN_HASH_LEN];
+	char hex[CAIRN_HEX_LEN + 1], rhex[CAIRN_HEX_LEN + 1];
+	struct cairn_entry e;
+	struct cairn_buf b = { 0 };
+	struct opts o;
+	cairn_store *s;
+	uint64_t seq, size;
+	size_t n;
+	int idx, rc;
+
+	idx = parse_opts(argc, argv, allowed, &o);
+	if (argc - idx != 1)
+		usage(2);
+	seq = cli_u64("SEQ", argv[idx]);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	size = o.has_size ? o.size : default_size(s);
+	if (!o.has_size && seq >= size) {
+		/* No checkpoint covers it yet: prove against the tree as it is. */
+		if (cairn_store_size(s, &size) != 0)
+			cli_die(1, "cannot read the store");
+		if (seq < size)
+			fprintf(stderr, "%s: no checkpoint covers entry %llu yet; "
+			    "proving against the current tree of %llu entries "
+			    "(sign one with cairn checkpoint)\n", cli_cmd,
+			    (unsigned long long)seq, (unsigned long long)size);
+	}
+	if (seq >= size)
+		cli_die(1, "entry %llu is not in a tree of %llu entries%s",
+		    (unsigned long long)seq, (unsigned long long)size,
+		    "");
+	if ((rc = cairn_store_get(s, seq, &b, &e)) != 0)
+		cli_die(1, "entry %llu: %s", (unsigned long long)seq,
+		    cairn_strerror(rc));
+	if ((rc = cairn_store_inclusion(s, seq, size, proof, &n)) != 0 ||
+	    (rc = cairn_store_root(s, size, root)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	/* Never print a proof we could not verify ourselves. */
+	if (cairn_merkle_verify_inclusion(e.leaf, seq, size,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n, root) != 0)
+		cli_die(1, "the proof does not verify: run cairn verify");
+	cairn_hex(e.leaf, CAIRN_HASH_LEN, hex);
+	cairn_hex(root, CAIRN_HASH_LEN, rhex);
+	printf("{\"type\":\"inclusion\",\"index\":%llu,\"tree_size\":%llu,"
+	    "\"leaf_hash\":\"%s\",\"root_hash\":\"%s\",", (unsigned long long)seq,
+	    (unsigned long long)size, hex, rhex);
+	print_path(proof, n);
+	printf("}\n");
+	cairn_buf_free(&b);
+	cairn_store_close(s);
+	return 0;
+}
+
+static int
+cmd_consistency(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, 0 };
+	uint8_t proof[CAIRN_MAX_PROOF][CAIRN_HASH_LEN];
+	uint8_t r1[CAIRN_HASH_LEN], r2[CAIRN_HASH_LEN];
+	char h1[CAIRN_HEX_LEN + 1], h2[CAIRN_HEX_LEN + 1];
+	struct opts o;
+	cairn_store *s;
+	uint64_t old, new, size;
+	size_t n;
+	int idx, rc;
+
+	idx = parse_opts(argc, argv, allowed, &o);
+	if (argc - idx != 2)
+		usage(2);
+	old = cli_u64("OLD", argv[idx]);
+	new = cli_u64("NEW", argv[idx + 1]);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	if (cairn_store_size(s, &size) != 0)
+		cli_die(1, "cannot read the store");
+	if (old > new || new > size)
+		cli_die(1, "need OLD <= NEW <= %llu (the tree size)",
+		    (unsigned long long)size);
+	if ((rc = cairn_store_consistency(s, old, new, proof, &n)) != 0 ||
+	    (rc = cairn_store_root(s, old, r1)) != 0 ||
+	    (rc = cairn_store_root(s, new, r2)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	if (cairn_merkle_verify_consistency(old, new, r1, r2,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n) != 0)
+		cli_die(1, "the proof does not verify: run cairn verify");
+	cairn_hex(r1, CAIRN_HASH_LEN, h1);
+	cairn_hex(r2, CAIRN_HASH_LEN, h2);
+	printf("{\"type\":\"consistency\",\"old_size\":%llu,\"new_size\":%llu,"
+	    "\"old_root\":\"%s\",\"new_root\":\"%s\",", (unsigned long long)old,
+	    (unsigned long long)new, h1, h2);
+	print_path(proof, n);
+	printf("}\n");
+	cairn_store_close(s);
+	return 0;
+}
+
+static int
+cmd_checkpoint(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_KEY, O_PASSFILE, O_PASSFD,
+	    O_LATEST, 0 };
+	struct cairn_seckey *sk;
+	struct cairn_buf note = { 0 };
+	struct opts o;
+	cairn_store *s;
+	const char *dir;
+	int rc;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	dir = cli_store_dir(o.store);
+	if (o.latest) {
+		s = cli_open_store(dir, CAIRN_STORE_RDONLY);
+		if ((rc = cairn_store_checkpoint_latest(s, &note)) != 0)
+			cli_die(1, "no checkpoint: %s", cairn_strerror(rc));
+	} else {
+		sk = cli_load_key(cli_key_path(o.key, dir), o.passfile, o.passfd);
+		s = cli_open_store(dir, 0);
+		rc = cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note);
+		cairn_seckey_free(sk);
+		if (rc != 0)
+			cli_die(1, "%s: %s", cairn_strerror(rc),
+			    cairn_store_errdetail(s));
+	}
+	print_note(&note);
+	cairn_buf_free(&note);
+	cairn_store_close(s);
+	return 0;
+}
+
+static int
+cmd_stat(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, 0 };
+	struct cairn_store_info in;
+	struct cairn_checkpoint cp;
+	struct cairn_buf note = { 0 }, vk = { 0 };
+	struct opts o;
+	cairn_store *s;
+	const uint8_t *body;
+	char ts[32], hex[CAIRN_HEX_LEN + 1];
+	size_t blen;
+	int i, rc;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	if ((rc = cairn_store_info(s, &in)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	printf("store        %s\n", cli_store_dir(o.store));
+	printf("origin       %s\n", in.origin);
+	if (cairn_vkey_format(in.origin, in.pubkey, &vk) == 0)
+		printf("verifier key %s\n", (char *)vk.p);
+	printf("entries      %llu\n", (unsigned long long)in.size);
+	for (i = 0; i < CAIRN_NSTREAMS; i++)
+		printf("  %-10s %llu\n", cairn_stream_names[i],
+		    (unsigned long long)in.stream_count[i]);
+	if (in.last_received > 0) {
+		cairn_time_format_us(in.last_received, ts);
+		printf("last entry   %s\n", ts);
+	}
+	printf("disk         %llu bytes (%.1f bytes per entry), map %llu bytes\n",
+	    (unsigned long long)in.disk_bytes,
+	    in.size ? (double)in.disk_bytes / (double)in.size : 0.0,
+	    (unsigned long long)in.map_size);
+	printf("checkpoints  %llu\n", (unsigned long long)in.checkpoints);
+	if (cairn_store_checkpoint_latest(s, &note) == 0 &&
+	    cairn_note_verify(note.p, note.len, in.origin, in.pubkey, &body,
+	    &blen) == 0 && cairn_checkpoint_parse(body, blen, &cp) == 0) {
+		cairn_time_format_us(cp.time_us, ts);
+		cairn_hex(cp.root, CAIRN_HASH_LEN, hex);
+		printf("last checkpoint size %llu at %s, root %s\n",
+		    (unsigned long long)cp.size, ts, hex);
+	}
+	cairn_buf_free(&note);
+	cairn_buf_free(&vk);
+	cairn_store_close(s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char cmdname[64];
+	size_t i;
+
+	if (sodium_init() < 0)
+		cli_die(1, "libsodium failed to initialise");
+	if (argc < 2)
+		usage(2);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0)
+		usage(0);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("cairn %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (i = 0; i < NVERBS; i++) {
+		if (strcmp(argv[1], verbs[i].name) != 0)
+			continue;
+		cur_verb = &verbs[i];
+		snprintf(cmdname, sizeof cmdname, "cairn %s", verbs[i].name);
+		cli_cmd = cmdname;
+		return verbs[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "cairn: unknown verb \"%s\"\n", argv[1]);
+	usage(2);
+}

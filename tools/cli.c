@@ -1,0 +1,269 @@
+/* cli.c: store and key handling shared by the cairn subcommands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define MAX_PASS 1024
+
+const char *cli_cmd = "cairn";
+
+void
+cli_die(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(rc);
+}
+
+int
+cli_mkdirs(const char *path, int mode)
+{
+	char buf[PATH_MAX], *p;
+
+	if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf)
+		return ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+const char *
+cli_store_dir(const char *opt)
+{
+	const char *e;
+
+	if (opt != NULL)
+		return opt;
+	if ((e = getenv("CAIRN_STORE")) != NULL && *e != '\0')
+		return e;
+	return "./var/store";
+}
+
+const char *
+cli_key_path(const char *opt, const char *store)
+{
+	static char path[PATH_MAX];
+	char tmp[PATH_MAX];
+	const char *e;
+	size_t n;
+
+	if (opt != NULL)
+		return opt;
+	if ((e = getenv("CAIRN_KEY")) != NULL && *e != '\0')
+		return e;
+	snprintf(tmp, sizeof tmp, "%s", store);
+	n = strlen(tmp);
+	while (n > 1 && tmp[n - 1] == '/')
+		tmp[--n] = 0;
+	snprintf(path, sizeof path, "%s/keys/cairn.key", dirname(tmp));
+	return path;
+}
+
+/* Reads one line (without its newline) from fd into a locked buffer. */
+static char *
+read_secret_line(int fd)
+{
+	char *p;
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	if ((p = sodium_malloc(MAX_PASS + 1)) == NULL)
+		return NULL;
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		if (n == MAX_PASS) {
+			sodium_free(p);
+			errno = E2BIG;
+			return NULL;
+		}
+		p[n++] = c;
+	}
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	p[n] = 0;
+	return p;
+}
+
+/* Prompts on the terminal with echo off. */
+static char *
+tty_secret(const char *prompt)
+{
+	struct termios t, saved;
+	char *p;
+	int fd;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return NULL;
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		saved = t;
+		t.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(fd, TCSAFLUSH, &t);
+		p = read_secret_line(fd);
+		(void)tcsetattr(fd, TCSAFLUSH, &saved);
+		(void)write(fd, "\n", 1);
+	} else
+		p = read_secret_line(fd);
+	close(fd);
+	return p;
+}
+
+char *
+cli_passphrase(const char *file, int fd, const char *prompt, int confirm)
+{
+	char *p, *q;
+	int ffd;
+
+	if (file != NULL) {
+		if ((ffd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+			cli_die(1, "%s: %s", file, strerror(errno));
+		p = read_secret_line(ffd);
+		close(ffd);
+		return p;
+	}
+	if (fd >= 0)
+		return read_secret_line(fd);
+	if ((p = tty_secret(prompt)) == NULL)
+		return NULL;
+	if (confirm) {
+		if ((q = tty_secret("Passphrase (again): ")) == NULL ||
+		    strcmp(p, q) != 0) {
+			sodium_free(p);
+			if (q != NULL)
+				sodium_free(q);
+			cli_die(1, "the passphrases differ");
+		}
+		sodium_free(q);
+	}
+	return p;
+}
+
+void
+cli_passphrase_free(char *p)
+{
+	if (p != NULL)
+		sodium_free(p);	/* wipes before freeing */
+}
+
+struct cairn_seckey *
+cli_load_key(const char *path, const char *passfile, int passfd)
+{
+	struct cairn_seckey *sk = NULL;
+	char *pass = NULL;
+	int enc, rc;
+
+	enc = cairn_seckey_is_encrypted(path);
+	if (enc == ENOENT)
+		cli_die(1, "%s: no such secret key; give one with --key or "
+		    "CAIRN_KEY", path);
+	if (enc == CAIRN_EKEYPERM)
+		cli_die(1, "%s: refused: a secret key must be a regular file owned "
+		    "by this user and readable by nobody else (chmod 600 %s)",
+		    path, path);
+	if (enc != 0 && enc != 1)
+		cli_die(1, "%s: %s", path, cairn_strerror(enc));
+	if (enc) {
+		pass = cli_passphrase(passfile, passfd, "Passphrase: ", 0);
+		if (pass == NULL)
+			cli_die(1, "%s is encrypted: give its passphrase with "
+			    "--passphrase-file or --passphrase-fd, or run on a "
+			    "terminal", path);
+	}
+	rc = cairn_seckey_load(path, pass, &sk);
+	cli_passphrase_free(pass);
+	switch (rc) {
+	case 0:
+		return sk;
+	case CAIRN_EKEYPERM:
+		cli_die(1, "%s: refused: a secret key must be a regular file owned "
+		    "by this user and readable by nobody else (chmod 600 %s)",
+		    path, path);
+	case CAIRN_EPASS:
+		cli_die(1, "%s: wrong passphrase", path);
+	default:
+		cli_die(1, "%s: %s", path, rc > 0 ? strerror(rc) :
+		    cairn_strerror(rc));
+	}
+}
+
+cairn_store *
+cli_open_store(const char *dir, int flags)
+{
+	cairn_store *s;
+	int rc;
+
+	if ((rc = cairn_store_open(dir, NULL, flags, &s)) == 0)
+		return s;
+	switch (rc) {
+	case CAIRN_ENOTFOUND:
+		cli_die(1, "%s: no store here; create one with `cairn init "
+		    "--store %s`, or name another with --store or CAIRN_STORE",
+		    dir, dir);
+	case CAIRN_ELOCKED:
+	case CAIRN_EBEHIND:
+		cli_die(1, "%s", cairn_store_errdetail(NULL));
+	default:
+		cli_die(1, "%s: cannot open the store: %s%s%s", dir,
+		    cairn_strerror(rc), *cairn_store_errdetail(NULL) ? ": " : "",
+		    cairn_store_errdetail(NULL));
+	}
+}
+
+uint64_t
+cli_u64(const char *what, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		cli_die(2, "%s: \"%s\" is not a non-negative integer", what, s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		cli_die(2, "%s: \"%s\" is not an integer in range", what, s);
+	return (uint64_t)v;
+}
+
+int
+cli_pubkey(const char *path, struct cairn_pubkey *pk)
+{
+	int rc;
+
+	if ((rc = cairn_pubkey_load(path, pk)) != 0)
+		cli_die(1, "%s: not a minisign public key (%s)", path,
+		    rc > 0 ? strerror(rc) : cairn_strerror(rc));
+	return 0;
+}
