@@ -71,6 +71,19 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Seconds of CPU this process has used (user + system). */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds spent inside the timed append calls, to tell CPU from fsync. */
+static double cpu_in;
+
 /* Exits with a libcairn or errno code's text. */
 static void __attribute__((noreturn))
 die(const char *what, int rc)
@@ -182,17 +195,19 @@ static double
 append(cairn_store *s, cairn_event **evs, size_t n, size_t batch,
     struct cairn_receipt *r)
 {
-	double t, sum = 0;
+	double t, c, sum = 0;
 	size_t i, k;
 	int rc;
 
 	for (i = 0; i < n; i += k) {
 		k = n - i < batch ? n - i : batch;
+		c = cpu_now();
 		t = now();
 		if ((rc = cairn_store_append(s, evs + i, k, r, NULL)) != 0)
 			errx(1, "append: %s: %s", cairn_strerror(rc),
 			    cairn_store_errdetail(s));
 		sum += now() - t;
+		cpu_in += cpu_now() - c;
 		if (r[0].duplicate)
 			errx(1, "append: event stored as a duplicate");
 	}
@@ -356,10 +371,11 @@ raw_append(struct raw *rw, const struct blob *bl, size_t from, size_t to,
 	MDB_txn *txn;
 	MDB_val k, v;
 	uint8_t kb[8];
-	double t0;
+	double t0, c0;
 	size_t i;
 	int rc;
 
+	c0 = cpu_now();
 	t0 = now();
 	while (from < to) {
 		if ((rc = mdb_txn_begin(rw->env, NULL, 0, &txn)) != 0)
@@ -376,6 +392,7 @@ raw_append(struct raw *rw, const struct blob *bl, size_t from, size_t to,
 		if ((rc = mdb_txn_commit(txn)) != 0)
 			errx(1, "raw commit: %s", mdb_strerror(rc));
 	}
+	cpu_in += cpu_now() - c0;
 	return now() - t0;
 }
 
@@ -571,7 +588,7 @@ main(int argc, char *argv[])
 	cairn_store *s;
 	const char *dir = NULL, *tmp;
 	char name[PATH_MAX];
-	double v[MAXRUNS], v2[MAXRUNS], t, tp, ta, tr, need, avail;
+	double v[MAXRUNS], v2[MAXRUNS], t, tp, ta, tr, c, wall, need, avail;
 	double app_empty, e2e_empty, prep_rate, raw_empty, disk_c, disk_r;
 	double ver_eps, ver_mbs, sha_mbs, sha_eps, ver_sec, pf_sec;
 	double app_large = -1, raw_large = -1, lver_mbs = -1, lver_eps = -1;
@@ -667,10 +684,12 @@ main(int argc, char *argv[])
 
 	/* (a) Store cost: prepared events into a fresh store. */
 	disk_c = 0;
+	cpu_in = wall = 0;
 	for (run = 0; run < runs; run++) {
 		s = store_new("empty");
 		prepare(0, n, evs);
 		t = append(s, evs, n, BATCH, r);
+		wall += t;
 		v[run] = (double)n / t;
 		if (run == 0)
 			blob_events(&bl, evs, n);
@@ -681,8 +700,9 @@ main(int argc, char *argv[])
 		    commas(v[run]));
 	}
 	app_empty = median(v, runs);
-	printf("append (prepared), empty store: %s events/s (median of %d)\n",
-	    commas(app_empty), runs);
+	printf("append (prepared), empty store: %s events/s (median of %d); "
+	    "CPU busy %.0f%% of the time, %.1f us CPU/event\n", commas(app_empty),
+	    runs, 100 * cpu_in / wall, 1e6 * cpu_in / (double)(n * (uint64_t)runs));
 	printf("  entry size: %s bytes average; on disk: %s bytes/event "
 	    "(data.mdb blocks)\n", commas((double)bl.b.len / (double)bl.n),
 	    commas(disk_c));
@@ -712,9 +732,11 @@ main(int argc, char *argv[])
 
 	/* The floor: raw LMDB MDB_APPEND of the very same entry bytes. */
 	disk_r = 0;
+	cpu_in = wall = 0;
 	for (run = 0; run < runs; run++) {
 		raw_new(&rw, "raw");
 		t = raw_append(&rw, &bl, 0, bl.n, BATCH);
+		wall += t;
 		v[run] = (double)bl.n / t;
 		mdb_env_close(rw.env);
 		disk_r = disk_bytes("raw") / (double)bl.n;
@@ -723,6 +745,8 @@ main(int argc, char *argv[])
 	printf("raw LMDB MDB_APPEND, empty: %s events/s (median of %d); "
 	    "ratio cairn/raw %.2f\n", commas(raw_empty), runs,
 	    app_empty / raw_empty);
+	printf("  raw LMDB CPU busy %.0f%% of the time, %.1f us CPU/event\n",
+	    100 * cpu_in / wall, 1e6 * cpu_in / (double)(bl.n * (size_t)runs));
 	printf("  raw LMDB on disk: %s bytes/event; cairn/raw %.2f\n",
 	    commas(disk_r), disk_c / disk_r);
 	path_of(name, sizeof name, "raw");
@@ -738,10 +762,14 @@ main(int argc, char *argv[])
 	printf("verify store: %s entries prefilled in %.1f s (prepare %.1f s, "
 	    "append %.1f s, commits of %s)\n", commas((double)verifyn), pf_sec,
 	    tp, ta, commas(PREFILL_BATCH));
+	cpu_in = cpu_now();
+	wall = 0;
 	for (run = 0; run < runs; run++) {
 		v[run] = verify_once(s, &rep);
+		wall += v[run];
 		fprintf(stderr, "  verify run %d: %.3f s\n", run + 1, v[run]);
 	}
+	cpu_in = cpu_now() - cpu_in;
 	ver_sec = median(v, runs);
 	ver_eps = (double)rep.entries / ver_sec;
 	ver_mbs = (double)rep.bytes / ver_sec / 1e6;
@@ -752,8 +780,9 @@ main(int argc, char *argv[])
 	sha_mbs = (double)vb.b.len / t / 1e6;
 	sha_eps = (double)vb.n / t;
 	printf("verify: %s entries/s, %s MB/s (median of %d, %s entries, "
-	    "%s MB)\n", commas(ver_eps), commas(ver_mbs), runs,
-	    commas((double)rep.entries), commas((double)rep.bytes / 1e6));
+	    "%s MB); CPU busy %.0f%% of the time\n", commas(ver_eps),
+	    commas(ver_mbs), runs, commas((double)rep.entries),
+	    commas((double)rep.bytes / 1e6), 100 * cpu_in / wall);
 	printf("nettle SHA-256 (leaf hash), one thread, same bytes: %s entries/s, "
 	    "%s MB/s; ratio verify/sha %.2f\n", commas(sha_eps), commas(sha_mbs),
 	    ver_mbs / sha_mbs);
@@ -778,16 +807,20 @@ main(int argc, char *argv[])
 		    pf_sec, tp, ta, commas((double)prefilln / ta), tr,
 		    commas((double)prefilln / tr));
 		first = prefilln;
+		cpu_in = wall = 0;
 		for (run = 0; run < runs; run++) {
 			n = LARGE_BATCHES * BATCH;
 			prepare(first, n, evs);
 			t = append(s, evs, n, BATCH, r);
+			wall += t;
 			v[run] = (double)n / t;
 			bl.n = 0;
 			bl.b.len = 0;
 			blob_events(&bl, evs, n);
 			release(evs, n);
+			c = cpu_in;
 			t = raw_append(&rw, &bl, 0, bl.n, BATCH);
+			cpu_in = c;
 			v2[run] = (double)n / t;
 			first += n;
 		}
@@ -795,8 +828,10 @@ main(int argc, char *argv[])
 		raw_large = median(v2, runs);
 		ratio_large = app_large / raw_large;
 		printf("append (prepared), store at %s: %s events/s (median of "
-		    "%d x %d batches)\n", commas((double)prefilln),
-		    commas(app_large), runs, LARGE_BATCHES);
+		    "%d x %d batches); CPU busy %.0f%% of the time, %.1f us "
+		    "CPU/event\n", commas((double)prefilln), commas(app_large),
+		    runs, LARGE_BATCHES, 100 * cpu_in / wall,
+		    1e6 * cpu_in / (double)(first - prefilln));
 		printf("raw LMDB MDB_APPEND at %s: %s events/s; ratio cairn/raw "
 		    "%.2f\n", commas((double)prefilln), commas(raw_large),
 		    ratio_large);

@@ -922,3 +922,56 @@ cairn_cjson_member(const uint8_t *s, size_t n, const char *key,
 		p++;
 	}
 }
+
+int
+cairn_cjson_members(const uint8_t *s, size_t n, const char *const *keys,
+    size_t nkeys, const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *p, *end, *ks, *vs;
+	size_t klen, k = 0, i;
+	int r;
+
+	for (i = 0; i < nkeys; i++) {
+		val[i] = NULL;
+		vlen[i] = 0;
+	}
+	if (s == NULL || n < 2 || s[0] != '{')
+		return CAIRN_EJSON;
+	p = s + 1;
+	end = s + n;
+	if (*p == '}')
+		return 0;
+	while (k < nkeys) {
+		if (p >= end || *p != '"')
+			return CAIRN_EJSON;
+		ks = p + 1;
+		if ((p = skip_string(p, end)) == NULL)
+			return CAIRN_EJSON;
+		klen = (size_t)(p - 1 - ks);
+		if (p >= end || *p != ':')
+			return CAIRN_EJSON;
+		vs = ++p;
+		if ((p = skip_value(p, end)) == NULL || p >= end)
+			return CAIRN_EJSON;
+		/* Both lists are sorted: one merge pass finds every wanted key. */
+		for (;;) {
+			r = key_cmp(ks, klen, memchr(ks, '\\', klen) != NULL,
+			    (const uint8_t *)keys[k], strlen(keys[k]), 0);
+			if (r <= 0)
+				break;
+			if (++k == nkeys)
+				return 0;
+		}
+		if (r == 0) {
+			val[k] = vs;
+			vlen[k] = (size_t)(p - vs);
+			k++;
+		}
+		if (*p == '}')
+			return 0;
+		if (*p != ',')
+			return CAIRN_EJSON;
+		p++;
+	}
+	return 0;
+}

@@ -75,4 +75,9 @@ int	cairn_cjson_member(const uint8_t *, size_t, const char *key,
 /* 1 if the bytes are valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int	cairn_utf8_valid(const uint8_t *, size_t);
 
+/* Finds several top-level members of a checked canonical object in one
+ * pass; keys must be sorted bytewise.  A missing member gets val NULL. */
+int	cairn_cjson_members(const uint8_t *, size_t, const char *const *keys,
+	    size_t nkeys, const uint8_t **val, size_t *vlen);
+
 #endif

@@ -1467,25 +1467,6 @@ checknode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_
 	return 0;
 }
 
-/* Compares a hex member of an entry with an expected hash. */
-static int
-hexmember(const uint8_t *d, size_t n, const char *key, const uint8_t want[32],
-    int *present)
-{
-	const uint8_t *p;
-	size_t len;
-	uint8_t got[CAIRN_HASH_LEN];
-
-	*present = 0;
-	if (cairn_cjson_member(d, n, key, &p, &len) != 0)
-		return -1;
-	*present = 1;
-	if (len != CAIRN_HEX_LEN + 2 ||
-	    cairn_unhex((const char *)p + 1, CAIRN_HEX_LEN, got, 32) != 0)
-		return -1;
-	return memcmp(got, want, CAIRN_HASH_LEN) == 0 ? 0 : 1;
-}
-
 /* Checks one checkpoint against the recomputed tree and stream state. */
 static int
 check_checkpoint(struct vstate *vs, const uint8_t *note, size_t len,
@@ -1518,6 +1499,86 @@ check_checkpoint(struct vstate *vs, const uint8_t *note, size_t len,
 	return 0;
 }
 
+/* The members of an entry, in key order. */
+enum { M_ACCOUNT_PREV, M_EVENT, M_EVENT_SHA256, M_PREV, M_RECEIVED, M_SEQ,
+    M_SOURCE, M_STREAM, M_STREAM_PREV, M_COUNT };
+static const char *const entry_keys[M_COUNT] = { "account_prev", "event",
+    "event_sha256", "prev", "received", "seq", "source", "stream",
+    "stream_prev" };
+
+/* 0 if the member is the hex of want, else 1. */
+static int
+hexeq(const uint8_t *v, size_t len, const uint8_t want[CAIRN_HASH_LEN])
+{
+	uint8_t got[CAIRN_HASH_LEN];
+
+	if (v == NULL || len != CAIRN_HEX_LEN + 2 ||
+	    cairn_unhex((const char *)v + 1, CAIRN_HEX_LEN, got, 32) != 0)
+		return 1;
+	return memcmp(got, want, CAIRN_HASH_LEN) != 0;
+}
+
+/* Checks one entry's fields and chains against the state so far. */
+static int
+check_entry(struct vstate *vs, const uint8_t *p, size_t len,
+    const uint8_t leaf[CAIRN_HASH_LEN], const uint8_t last[CAIRN_HASH_LEN],
+    uint8_t (*head)[CAIRN_HASH_LEN], struct amap *am, int64_t *received,
+    int *idxp)
+{
+	const uint8_t *m[M_COUNT], *acct;
+	size_t ml[M_COUNT], alen;
+	struct amap_slot *sl;
+	char buf[32];
+	int64_t t;
+	int idx, off, fresh;
+
+	if (cairn_cjson_check(p, len) != 0)
+		return vfail(vs, 1, vs->seq, "entry is not canonical JSON");
+	if (cairn_cjson_members(p, len, entry_keys, M_COUNT, m, ml) != 0)
+		return vfail(vs, 1, vs->seq, "entry is not a JSON object");
+	off = snprintf(buf, sizeof buf, "%llu", (unsigned long long)vs->seq);
+	if (m[M_SEQ] == NULL || ml[M_SEQ] != (size_t)off ||
+	    memcmp(m[M_SEQ], buf, ml[M_SEQ]) != 0)
+		return vfail(vs, 1, vs->seq, "entry's seq field is not %llu",
+		    (unsigned long long)vs->seq);
+	if (hexeq(m[M_PREV], ml[M_PREV], last))
+		return vfail(vs, 1, vs->seq, "global chain broken: prev is not the "
+		    "leaf hash of entry %lld", (long long)vs->seq - 1);
+	if (m[M_STREAM] == NULL || ml[M_STREAM] < 3 ||
+	    ml[M_STREAM] - 2 >= sizeof buf)
+		return vfail(vs, 1, vs->seq, "entry has no stream");
+	memcpy(buf, m[M_STREAM] + 1, ml[M_STREAM] - 2);
+	buf[ml[M_STREAM] - 2] = 0;
+	if ((idx = cairn_stream_index(buf)) < 0)
+		return vfail(vs, 1, vs->seq, "unknown stream \"%s\"", buf);
+	if (hexeq(m[M_STREAM_PREV], ml[M_STREAM_PREV], head[idx]))
+		return vfail(vs, 1, vs->seq, "stream %s chain broken: stream_prev "
+		    "is not the previous %s entry's leaf hash", buf, buf);
+	if (m[M_RECEIVED] == NULL || ml[M_RECEIVED] < 2 ||
+	    cairn_rfc3339_parse((const char *)m[M_RECEIVED] + 1,
+	    ml[M_RECEIVED] - 2, &t, &off) != 0 || t < *received)
+		return vfail(vs, 1, vs->seq, "received is missing, malformed or "
+		    "earlier than the previous entry's");
+	*received = t;
+	if (m[M_EVENT] == NULL || m[M_SOURCE] == NULL ||
+	    m[M_EVENT_SHA256] == NULL || ml[M_EVENT_SHA256] != CAIRN_HEX_LEN + 2)
+		return vfail(vs, 1, vs->seq, "entry lacks event, event_sha256 or "
+		    "source");
+	if (cairn_cjson_member(m[M_EVENT], ml[M_EVENT], "account", &acct,
+	    &alen) == 0) {
+		if ((sl = amap_get(am, acct, alen, &fresh)) == NULL)
+			return CAIRN_ENOMEM;
+		if (hexeq(m[M_ACCOUNT_PREV], ml[M_ACCOUNT_PREV], sl->head))
+			return vfail(vs, 1, vs->seq, "account chain broken: "
+			    "account_prev of account %.*s is not its previous "
+			    "entry's leaf hash", (int)alen, (const char *)acct);
+		memcpy(sl->head, leaf, CAIRN_HASH_LEN);
+	} else if (m[M_ACCOUNT_PREV] != NULL)
+		return vfail(vs, 1, vs->seq, "account_prev without an account");
+	*idxp = idx;
+	return 0;
+}
+
 int
 cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
     struct cairn_verify_report *r)
@@ -1525,17 +1586,15 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 	struct vstate vs;
 	struct cairn_frontier fr;
 	struct amap am = { 0 };
-	struct amap_slot *sl;
 	MDB_cursor *ecur = NULL, *ccur = NULL;
 	MDB_val k, v, ck, cv;
 	uint64_t n, count[CAIRN_NSTREAMS] = { 0 }, cpsize = 0, want;
 	uint8_t head[CAIRN_NSTREAMS][CAIRN_HASH_LEN], last[CAIRN_HASH_LEN];
 	uint8_t root[CAIRN_HASH_LEN], leaf[CAIRN_HASH_LEN], kb[16];
-	const uint8_t *p, *ev;
-	size_t len, evlen;
-	int64_t received = 0, t;
-	int rc, crc, present, idx, fresh, off;
-	char sname[16], tbuf[40];
+	const uint8_t *p;
+	size_t len;
+	int64_t received = 0;
+	int rc, crc, idx = 0;
 	unsigned since = 0;
 
 	memset(r, 0, sizeof *r);
@@ -1606,68 +1665,9 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 			vfail(&vs, 1, vs.seq, "entry is not canonical JSON");
 			goto out;
 		}
-		/* seq */
-		if (cairn_cjson_member(p, len, "seq", &ev, &evlen) != 0 ||
-		    (off = snprintf(tbuf, sizeof tbuf, "%llu",
-		    (unsigned long long)vs.seq)) < 0 || (size_t)off != evlen ||
-		    memcmp(ev, tbuf, evlen) != 0) {
-			vfail(&vs, 1, vs.seq, "entry's seq field is not %llu",
-			    (unsigned long long)vs.seq);
+		if ((rc = check_entry(&vs, p, len, leaf, last, head, &am,
+		    &received, &idx)) != 0)
 			goto out;
-		}
-		if (hexmember(p, len, "prev", last, &present) != 0) {
-			vfail(&vs, 1, vs.seq, "global chain broken: prev is not the "
-			    "leaf hash of entry %lld", (long long)vs.seq - 1);
-			goto out;
-		}
-		if (cairn_cjson_member(p, len, "stream", &ev, &evlen) != 0 ||
-		    evlen < 3 || evlen - 2 >= sizeof sname) {
-			vfail(&vs, 1, vs.seq, "entry has no stream");
-			goto out;
-		}
-		memcpy(sname, ev + 1, evlen - 2);
-		sname[evlen - 2] = 0;
-		if ((idx = cairn_stream_index(sname)) < 0) {
-			vfail(&vs, 1, vs.seq, "unknown stream \"%s\"", sname);
-			goto out;
-		}
-		if (hexmember(p, len, "stream_prev", head[idx], &present) != 0) {
-			vfail(&vs, 1, vs.seq, "stream %s chain broken: stream_prev is "
-			    "not the previous %s entry's leaf hash", sname, sname);
-			goto out;
-		}
-		if (cairn_cjson_member(p, len, "received", &ev, &evlen) != 0 ||
-		    evlen < 2 || cairn_rfc3339_parse((const char *)ev + 1, evlen - 2,
-		    &t, &off) != 0 || t < received) {
-			vfail(&vs, 1, vs.seq, "received is missing, malformed or "
-			    "earlier than the previous entry's");
-			goto out;
-		}
-		received = t;
-		if (cairn_cjson_member(p, len, "event", &ev, &evlen) != 0 ||
-		    cairn_cjson_member(p, len, "source", &p, &len) != 0) {
-			vfail(&vs, 1, vs.seq, "entry has no event or no source");
-			goto out;
-		}
-		p = v.mv_data;
-		len = v.mv_size;
-		if (cairn_cjson_member(ev, evlen, "account", &ev, &evlen) == 0) {
-			if ((sl = amap_get(&am, ev, evlen, &fresh)) == NULL) {
-				rc = CAIRN_ENOMEM;
-				goto out;
-			}
-			if (hexmember(p, len, "account_prev", sl->head, &present)) {
-				vfail(&vs, 1, vs.seq, "account chain broken: "
-				    "account_prev of account %.*s is not its previous "
-				    "entry's leaf hash", (int)evlen, (const char *)ev);
-				goto out;
-			}
-			memcpy(sl->head, leaf, CAIRN_HASH_LEN);
-		} else if (cairn_cjson_member(p, len, "account_prev", &ev,
-		    &evlen) == 0) {
-			vfail(&vs, 1, vs.seq, "account_prev without an account");
-			goto out;
-		}
 		memcpy(head[idx], leaf, CAIRN_HASH_LEN);
 		count[idx]++;
 		memcpy(last, leaf, CAIRN_HASH_LEN);

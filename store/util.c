@@ -186,7 +186,7 @@ int
 cairn_unb64(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
 {
 	const char *end;
-	size_t len;
+	size_t len, i;
 
 	/* Strict: canonical padding, no whitespace, nothing left over.  The
 	 * alphabet is checked here: libsodium 1.0.18 decodes bytes >= 0x80. */
