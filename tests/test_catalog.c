@@ -996,6 +996,34 @@ START_TEST(test_custom_catalog)
 }
 END_TEST
 
+/* cairn_catalog_field_type: the kind of a field, common or own; NULL if unknown. */
+START_TEST(test_field_type)
+{
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "account.suspended",
+	    "reason"), "string");
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "account.suspended",
+	    "refs"), "array");
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "account.suspended",
+	    "time"), "string");
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "syslog.message",
+	    "facility"), "integer");
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "syslog.message", "sd"),
+	    "object");		/* a map */
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "realname.check",
+	    "is_adult"), "boolean");
+	ck_assert_str_eq(cairn_catalog_field_type(cat, "realname.check",
+	    "method"), "array");
+	ck_assert_ptr_null(cairn_catalog_field_type(cat, "account.suspended",
+	    "facility"));
+	ck_assert_ptr_null(cairn_catalog_field_type(cat, "account.suspended",
+	    "tz"));
+	ck_assert_ptr_null(cairn_catalog_field_type(cat, "no.such", "time"));
+	ck_assert_ptr_null(cairn_catalog_field_type(cat, NULL, "time"));
+	ck_assert_ptr_null(cairn_catalog_field_type(NULL, "syslog.message",
+	    "time"));
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 catalog_suite(void)
@@ -1019,6 +1047,7 @@ catalog_suite(void)
 	tcase_add_test(tc, test_multiple_errors);
 	tcase_add_test(tc, test_load_malformed);
 	tcase_add_test(tc, test_custom_catalog);
+	tcase_add_test(tc, test_field_type);
 	suite_add_tcase(s, tc);
 	return s;
 }

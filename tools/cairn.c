@@ -19,7 +19,9 @@
 #include <sodium.h>
 
 #include "catalog.h"
+#include "cairnd.h"
 #include "cli.h"
+#include "tokens_gen.h"
 #include "merkle.h"
 #include "note.h"
 #include "util.h"
@@ -42,6 +44,8 @@ static int cmd_proof(int, char **);
 static int cmd_consistency(int, char **);
 static int cmd_checkpoint(int, char **);
 static int cmd_stat(int, char **);
+static int cmd_dump(int, char **);
+static int cmd_token(int, char **);
 
 static const struct verb verbs[] = {
 	{ "init", cmd_init,
@@ -82,6 +86,15 @@ static const struct verb verbs[] = {
 	{ "stat", cmd_stat,
 	  "stat [--store DIR]\n"
 	  "  Entries, streams, size on disk, last checkpoint." },
+	{ "dump", cmd_dump,
+	  "dump [--store DIR] [--from SEQ] [--to SEQ]\n"
+	  "  Print entries [FROM, TO) as NDJSON, each re-hashed as it is read;\n"
+	  "  exits 1 if one does not match its stored leaf hash." },
+	{ "token", cmd_token,
+	  "token add NAME --roles ROLES [--file FILE] | token revoke NAME [--file FILE]\n"
+	  "  Add a bearer token for cairnd (printed once; only its SHA-256 is\n"
+	  "  stored in FILE, default ./var/tokens) with roles from ingest,\n"
+	  "  query, report, admin; or revoke one.  cairnd reloads on SIGHUP." },
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
@@ -110,13 +123,15 @@ usage(int rc)
 enum {
 	O_STORE = 256, O_KEY, O_ORIGIN, O_ENCRYPT, O_PASSFILE, O_PASSFD,
 	O_SOURCE, O_BATCH, O_RECEIPTS, O_CHECKPOINT, O_PUBKEY, O_HASH, O_SIZE,
-	O_LATEST, O_HELP
+	O_LATEST, O_HELP, O_FROM, O_TO, O_ROLES, O_FILE
 };
 
 static const struct option longopts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "checkpoint", no_argument, NULL, O_CHECKPOINT },
 	{ "encrypt", no_argument, NULL, O_ENCRYPT },
+	{ "file", required_argument, NULL, O_FILE },
+	{ "from", required_argument, NULL, O_FROM },
 	{ "hash", no_argument, NULL, O_HASH },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "key", required_argument, NULL, O_KEY },
@@ -126,15 +141,19 @@ static const struct option longopts[] = {
 	{ "passphrase-file", required_argument, NULL, O_PASSFILE },
 	{ "pubkey", required_argument, NULL, O_PUBKEY },
 	{ "receipts", no_argument, NULL, O_RECEIPTS },
+	{ "roles", required_argument, NULL, O_ROLES },
 	{ "size", required_argument, NULL, O_SIZE },
 	{ "source", required_argument, NULL, O_SOURCE },
 	{ "store", required_argument, NULL, O_STORE },
+	{ "to", required_argument, NULL, O_TO },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char	*store, *key, *origin, *passfile, *source, *pubkey;
-	const char	*out;
+	const char	*out, *roles, *file;
+	int		 has_from, has_to;
+	uint64_t	 from, to;
 	int		 passfd, encrypt, receipts, checkpoint, hash, latest;
 	int		 has_size;
 	uint64_t	 batch, size;
@@ -188,6 +207,16 @@ parse_opts(int argc, char **argv, const int *allowed, struct opts *o)
 			o->has_size = 1;
 			break;
 		case O_LATEST: o->latest = 1; break;
+		case O_FROM:
+			o->from = cli_u64("--from", optarg);
+			o->has_from = 1;
+			break;
+		case O_TO:
+			o->to = cli_u64("--to", optarg);
+			o->has_to = 1;
+			break;
+		case O_ROLES: o->roles = optarg; break;
+		case O_FILE: o->file = optarg; break;
 		default: usage(2);
 		}
 	}
@@ -804,6 +833,124 @@ cmd_stat(int argc, char **argv)
 	cairn_buf_free(&note);
 	cairn_buf_free(&vk);
 	cairn_store_close(s);
+	return 0;
+}
+
+static int
+cmd_dump(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_FROM, O_TO, 0 };
+	struct cairn_entry e;
+	struct opts o;
+	cairn_store *s;
+	cairn_iter *it;
+	uint64_t size;
+	int rc, bad = 0;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc)
+		usage(2);
+	s = cli_open_store(cli_store_dir(o.store), CAIRN_STORE_RDONLY);
+	if (cairn_store_size(s, &size) != 0)
+		cli_die(1, "cannot read the store");
+	if (!o.has_to || o.to > size)
+		o.to = size;
+	if ((rc = cairn_iter_range(s, o.from, o.to, &it)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	while ((rc = cairn_iter_next(it, &e)) == 0) {
+		fwrite(e.data, 1, e.len, stdout);
+		putchar('\n');
+		if (!e.intact) {
+			fprintf(stderr, "%s: entry %llu does not match its stored leaf "
+			    "hash: the store was altered (run cairn verify)\n", cli_cmd,
+			    (unsigned long long)e.seq);
+			bad = 1;
+		}
+	}
+	cairn_iter_free(it);
+	cairn_store_close(s);
+	if (rc != CAIRN_ENOTFOUND)
+		cli_die(1, "%s", cairn_strerror(rc));
+	return bad;
+}
+
+/* Rewrites the token file without NAME; 1 if it was there. */
+static int
+token_remove(const char *file, const char *name, struct cairn_buf *out)
+{
+	uint8_t *text;
+	size_t len, nl = strlen(name);
+	char *line, *save = NULL;
+	int found = 0, rc;
+
+	if ((rc = cairn_read_file(file, 1 << 22, &text, &len)) != 0) {
+		if (rc == ENOENT)
+			return 0;
+		cli_die(1, "%s: %s", file, cairn_strerror(rc));
+	}
+	for (line = strtok_r((char *)text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, name, nl) == 0 && (line[nl] == ' ' ||
+		    line[nl] == '\t')) {
+			found = 1;
+			continue;
+		}
+		cairn_buf_adds(out, line);
+		cairn_buf_addc(out, '\n');
+	}
+	free(text);
+	return found;
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+	static const int allowed[] = { O_ROLES, O_FILE, 0 };
+	struct cairn_buf b = { 0 };
+	struct opts o;
+	const char *file, *verb, *name;
+	char tok[TOKEN_LEN + 1], hex[CAIRN_HEX_LEN + 1];
+	uint8_t hash[CAIRN_HASH_LEN];
+	int idx, rc, found;
+
+	idx = parse_opts(argc, argv, allowed, &o);
+	if (argc - idx != 2)
+		usage(2);
+	verb = argv[idx];
+	name = argv[idx + 1];
+	file = o.file ? o.file : "./var/tokens";
+	if (!token_name_valid(name))
+		cli_die(2, "token name \"%s\": 1 to 63 of A-Z a-z 0-9 . _ : -", name);
+	found = token_remove(file, name, &b);
+	if (strcmp(verb, "add") == 0) {
+		if (found)
+			cli_die(1, "%s: a token named %s exists; revoke it first",
+			    file, name);
+		if (o.roles == NULL || roles_parse(o.roles) <= 0)
+			cli_die(2, "--roles: a comma list of ingest, query, report, "
+			    "admin");
+		if ((rc = token_generate(tok, hash)) != 0)
+			cli_die(1, "%s", cairn_strerror(rc));
+		cairn_hex(hash, CAIRN_HASH_LEN, hex);
+		cairn_buf_printf(&b, "%s %s %s\n", name, o.roles, hex);
+	} else if (strcmp(verb, "revoke") == 0) {
+		if (!found)
+			cli_die(1, "%s: no token named %s", file, name);
+	} else
+		usage(2);
+	/* Only hashes are stored; the file is the service's, mode 0600. */
+	if ((rc = cairn_write_file_atomic(file, b.p ? b.p : (uint8_t *)"",
+	    b.len, 0600)) != 0)
+		cli_die(1, "%s: %s", file, strerror(rc));
+	cairn_buf_free(&b);
+	if (strcmp(verb, "add") == 0) {
+		printf("%s\n", tok);
+		sodium_memzero(tok, sizeof tok);
+		fprintf(stderr, "%s: token %s (%s) added to %s; it is shown only "
+		    "now. Send SIGHUP to cairnd to load it.\n", cli_cmd, name,
+		    o.roles, file);
+	} else
+		fprintf(stderr, "%s: token %s revoked in %s. Send SIGHUP to cairnd "
+		    "to apply.\n", cli_cmd, name, file);
 	return 0;
 }
 

@@ -1,0 +1,298 @@
+#!/bin/sh
+# cairnd's HTTP API end to end, with curl against the real daemon:
+# receipts whose leaf hash the sender can recompute, every refusal's status
+# code (400 401 403 404 405 409 413 415 422 503), atomic requests, NDJSON
+# and arrays, the checkpoint, health and metrics endpoints.
+. "${top_srcdir:-.}/tests/lib.sh"
+: "${CAIRND:=$(pwd)/collector/cairnd}"
+
+for tool in curl jq sha256sum; do
+	command -v $tool >/dev/null 2>&1 || { echo "SKIP: no $tool"; exit 77; }
+done
+new_store
+
+# Tokens are stored as the SHA-256 of the secret (DESIGN.md, Roles).
+rnd() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+TI=$(rnd); TI2=$(rnd); TA=$(rnd); TQ=$(rnd)
+h() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+cat >"$T/tokens" <<EOF
+sender ingest $(h "$TI")
+other ingest $(h "$TI2")
+ops admin $(h "$TA")
+reader query $(h "$TQ")
+EOF
+chmod 600 "$T/tokens"
+
+# start_daemon NAME EXTRA-CONFIG: starts cairnd on a free port; sets URL, PID.
+start_daemon() {
+	tries=0
+	while :; do
+		PORT=$((20000 + ($$ + tries * 7919) % 20000))
+		{
+			echo "store = $CAIRN_STORE"
+			echo "key = $T/var/keys/cairn.key"
+			echo "tokens = $T/tokens"
+			[ "$(id -u)" -eq 0 ] && echo "user = root"
+			echo "listen http 127.0.0.1:$PORT"
+			printf '%s\n' "$2"
+		} >"$T/$1.conf"
+		"$CAIRND" -d -f "$T/$1.conf" >"$T/$1.log" 2>&1 &
+		PID=$!
+		PIDS="$PIDS $PID"
+		URL="http://127.0.0.1:$PORT"
+		i=0
+		while [ $i -lt 100 ]; do
+			if curl -fs "$URL/healthz" >/dev/null 2>&1; then
+				return 0
+			fi
+			kill -0 $PID 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 $PID 2>/dev/null
+		wait $PID 2>/dev/null
+		tries=$((tries + 1))
+		if [ $tries -ge 5 ]; then
+			echo "cairnd does not start:"; sed 's/^/    /' "$T/$1.log"
+			exit 1
+		fi
+	done
+}
+# stop_daemon: SIGTERM, and cairnd must exit 0.
+stop_daemon() {
+	kill -TERM $PID
+	wait $PID
+}
+
+# req METHOD PATH [curl args...]: the status code goes to $T/code, the body
+# to $T/body, the headers to $T/hdr.
+req() {
+	m=$1; p=$2; shift 2
+	curl -s -X "$m" -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@" \
+	    "$URL$p" >"$T/code" 2>"$T/curl.err" || echo 000 >"$T/code"
+}
+# post TOKEN CONTENT-TYPE FILE [curl args...]
+post() {
+	tok=$1; ct=$2; f=$3; shift 3
+	req POST /v1/events -H "Authorization: Bearer $tok" \
+	    -H "Content-Type: $ct" --data-binary "@$f" "$@"
+}
+# status DESCRIPTION CODE: the last response had this status.
+status() {
+	if [ "$(cat "$T/code")" = "$2" ]; then ok "$1"; else
+		not_ok "$1 (status $(cat "$T/code"), expected $2)"
+		sed 's/^/    /' "$T/body"; fi
+}
+# jqcheck DESCRIPTION FILTER: the last body satisfies the jq filter.
+jqcheck() {
+	if jq -e "$2" "$T/body" >/dev/null 2>&1; then ok "$1"; else
+		not_ok "$1 ($2)"; sed 's/^/    /' "$T/body"; fi
+}
+# Small bodies, so that 413 is cheap to reach (max_body has a 1K floor).
+start_daemon main "max_body = 8K
+checkpoint_interval = 1"
+
+# --- Endpoints without a token --------------------------------------------
+req GET /healthz
+status "healthz" 200
+check "healthz says ok" grep -qx ok "$T/body"
+req GET /v1/checkpoint
+status "checkpoint" 200
+check "checkpoint is a signed note of our origin" \
+    sh -c "head -n 1 '$T/body' | grep -qx test.example/cairn && grep -q '^— test.example/cairn ' '$T/body'"
+expect "checkpoint is text/plain" '^Content-Type: text/plain' "$T/hdr"
+req GET /nowhere
+status "unknown path" 404
+jqcheck "404 is a JSON error" '.error == "not found" and (.message | length > 0)'
+req DELETE /v1/events
+status "wrong method" 405
+expect "405 says Allow" '^Allow: POST' "$T/hdr"
+req GET /v1/events
+status "GET on the events endpoint" 405
+req POST /healthz
+status "POST on healthz" 405
+expect "405 on healthz allows GET" '^Allow: GET' "$T/hdr"
+
+# --- Metrics: admin only ----------------------------------------------------
+req GET /metrics
+status "metrics without a token" 401
+req GET /metrics -H "Authorization: Bearer $TI"
+status "metrics with an ingest token" 403
+req GET /metrics -H "Authorization: Bearer $TA"
+status "metrics with an admin token" 200
+expect "metrics count HTTP requests" '^cairn_http_requests_total [0-9]+' "$T/body"
+
+# --- Authentication and media types ----------------------------------------
+head -n 1 "$EXAMPLES" >"$T/one.json"
+req POST /v1/events -H 'Content-Type: application/json' --data-binary "@$T/one.json"
+status "no token" 401
+expect "401 asks for a bearer token" '^WWW-Authenticate: Bearer' "$T/hdr"
+jqcheck "401 is a JSON error" '.error == "unauthorized"'
+post "$(rnd)" application/json "$T/one.json"
+status "unknown token" 401
+req POST /v1/events -H "Authorization: Basic $(printf a:b | base64)" \
+    -H 'Content-Type: application/json' --data-binary "@$T/one.json"
+status "not a bearer credential" 401
+post "$TQ" application/json "$T/one.json"
+status "token without the ingest role" 403
+jqcheck "403 says which role" '.error == "forbidden" and (.message | test("ingest"))'
+post "$TA" application/json "$T/one.json"
+status "admin token cannot ingest" 403
+post "$TI" text/plain "$T/one.json"
+status "text/plain" 415
+jqcheck "415 is a JSON error" '.error == "unsupported media type"'
+post "$TI" 'application/json; charset=iso-8859-1' "$T/one.json"
+status "a charset other than UTF-8" 415
+post "$TI" application/json "$T/one.json" -H 'Content-Encoding: gzip'
+status "a content coding" 415
+
+# --- A single object, and its receipt --------------------------------------
+post "$TI" 'Application/JSON; charset=utf-8' "$T/one.json"
+status "one object" 200
+jqcheck "one receipt" '.receipts | length == 1'
+# cairnd logs its own start first: count from this entry's seq.
+S=$(jq -r '.receipts[0].seq' "$T/body")
+jqcheck "a new entry, the last of the tree" \
+    '.receipts[0].tree_size == .receipts[0].seq + 1 and .receipts[0].duplicate == false'
+jqcheck "the entry names the token as its source" \
+    '.receipts[0].entry | fromjson | .source == "sender"'
+cp "$T/body" "$T/first"
+# The sender recomputes the leaf hash: SHA-256(0x00 || entry bytes).
+leaf=$(jq -r '.receipts[0].leaf_hash' "$T/first")
+calc=$({ printf '\000'; jq -j '.receipts[0].entry' "$T/first"; } | sha256sum | cut -d' ' -f1)
+check "leaf hash = SHA-256(0x00 || entry)" test "$leaf" = "$calc"
+
+# The same event again: the first receipt, marked duplicate.
+post "$TI" application/json "$T/one.json"
+status "identical re-send" 200
+jqcheck "re-send gets the first receipt" \
+    "(.receipts[0].seq == $S) and (.receipts[0].duplicate == true) and (.receipts[0].leaf_hash == \"$leaf\")"
+# The same id with other content: 409, and nothing stored.
+sed 's/"consent_ref":"[^"]*"/"consent_ref":"consent-changed"/' "$T/one.json" >"$T/changed.json"
+check "the changed event differs" sh -c "! cmp -s '$T/one.json' '$T/changed.json'"
+post "$TI" application/json "$T/changed.json"
+status "changed re-send" 409
+jqcheck "409 names the event" '.error == "conflict" and .index == 0 and (.message | length > 0)'
+# Ids are per source: another token may use the same id.
+post "$TI2" application/json "$T/changed.json"
+status "same id from another source" 200
+jqcheck "it is a new entry" ".receipts[0].seq == $S + 1 and .receipts[0].duplicate == false"
+
+# --- Arrays and NDJSON ------------------------------------------------------
+sed -n 2,4p "$EXAMPLES" >"$T/three.ndjson"
+jq -s . "$T/three.ndjson" >"$T/three.json"
+post "$TI" application/json "$T/three.json"
+status "an array" 200
+jqcheck "one receipt per array element, in order" \
+    "[.receipts[].seq] == [$S + 2, $S + 3, $S + 4] and (.receipts | all(.tree_size == $S + 5))"
+jqcheck "receipts carry the events sent" \
+    "[.receipts[].entry | fromjson | .event.id] == $(jq -c -s '[.[].id]' "$T/three.ndjson")"
+sed -n 5,6p "$EXAMPLES" >"$T/two.ndjson"
+{ echo; sed -n 1p "$T/two.ndjson"; printf '  \r\n\n'; sed -n 2p "$T/two.ndjson"; } >"$T/blank.ndjson"
+post "$TI" application/x-ndjson "$T/blank.ndjson"
+status "NDJSON with blank lines" 200
+jqcheck "one receipt per NDJSON line" "[.receipts[].seq] == [$S + 5, $S + 6]"
+
+# --- Malformed bodies: 400 with where ---------------------------------------
+printf '[%s,{"id":' "$(cat "$T/one.json")" >"$T/bad.json"
+post "$TI" application/json "$T/bad.json"
+status "truncated array" 400
+jqcheck "400 names the array index" '.error == "malformed" and .index == 1'
+{ cat "$T/one.json"; echo '{"id":"x",}'; } >"$T/bad.ndjson"
+post "$TI" application/x-ndjson "$T/bad.ndjson"
+status "bad NDJSON line" 400
+jqcheck "400 names the line" '.line == 2 and (.message | length > 0)'
+printf '{"id":"a","id":"b"}' >"$T/dup.json"
+post "$TI" application/json "$T/dup.json"
+status "duplicate key" 400
+printf '{"id":"a","n":1.5}' >"$T/real.json"
+post "$TI" application/json "$T/real.json"
+status "a fraction" 400
+printf '"just a string"' >"$T/scalar.json"
+post "$TI" application/json "$T/scalar.json"
+status "a scalar body" 400
+printf '[]' >"$T/empty.json"
+post "$TI" application/json "$T/empty.json"
+status "an empty array" 400
+: >"$T/nothing"
+post "$TI" application/json "$T/nothing"
+status "an empty body" 400
+printf '{"id":"\377"}' >"$T/utf8.json"
+post "$TI" application/json "$T/utf8.json"
+status "invalid UTF-8" 400
+
+# --- 422: every error listed, nothing stored --------------------------------
+{
+	sed -n 7p "$EXAMPLES"
+	echo '{"id":"bad-1","type":"no.such.type","time":"2026-11-02T09:15:00Z"}'
+	sed -n 8p "$EXAMPLES"
+	echo '{"id":"bad-2","type":"realname.check"}'
+	echo '5'
+} >"$T/mixed.ndjson"
+post "$TI" application/x-ndjson "$T/mixed.ndjson"
+status "invalid events among good ones" 422
+jqcheck "422 lists the errors" '.error == "invalid events" and (.errors | length >= 3)'
+jqcheck "422 names every bad event" '[.errors[].index] | unique == [1,3,4]'
+jqcheck "422 says line, field, rule and message" \
+    '.errors | all(has("line") and has("field") and has("rule") and has("message"))'
+jqcheck "422 names the missing required fields" \
+    '[.errors[] | select(.index == 3 and .rule == "required")] | length >= 1'
+jqcheck "422 counts them" '.error_count == (.errors | length)'
+# The good events of that request were not stored: the next one is S + 7.
+sed -n 7p "$EXAMPLES" >"$T/seven.json"
+post "$TI" application/json "$T/seven.json"
+status "a good event after the 422" 200
+jqcheck "nothing of the refused request was stored" \
+    ".receipts[0].seq == $S + 7 and .receipts[0].tree_size == $S + 8 and .receipts[0].duplicate == false"
+
+# --- 413: too large ---------------------------------------------------------
+{ printf '{"id":"big","type":"x","note":"'; head -c 9000 /dev/zero | tr '\0' a; printf '"}'; } >"$T/big.json"
+post "$TI" application/json "$T/big.json"
+status "body over max_body" 413
+jqcheck "413 is a JSON error" '.error == "too large"'
+post "$TI" application/json "$T/big.json" -H 'Transfer-Encoding: chunked'
+status "chunked body over max_body" 413
+
+# --- Metrics count what happened ----------------------------------------------
+req GET /metrics -H "Authorization: Bearer $TA"
+expect "metrics count committed events" "^cairn_events_committed_total $((S + 8))\$" "$T/body"
+expect "metrics count duplicates" '^cairn_events_duplicate_total 1$' "$T/body"
+expect "metrics count auth refusals" 'cairn_events_rejected_total\{reason="auth"\} [1-9]' "$T/body"
+expect "metrics count invalid events" 'cairn_events_rejected_total\{reason="invalid"\} [1-9]' "$T/body"
+
+check "cairnd stops on SIGTERM" stop_daemon
+check "the store verifies" "$CAIRN" verify
+check "dump" "$CAIRN" dump
+jq -c 'select(.source == "sender") | .event.id' "$T/out" | tr -d '"' | tr '\n' ' ' >"$T/ids"
+expect "every acknowledged event is stored, and only those" \
+    '^ev-0001 ev-0002 ev-0003 ev-0004 ev-0005 ev-0006 ev-0007 $' "$T/ids"
+
+# --- 503 + Retry-After when the queue is full --------------------------------
+# One event fills a queue of 1 while the writer waits a second for a batch to
+# fill: every other request in that second must be refused, not queued.
+start_daemon queue "queue_limit = 1
+batch_delay_ms = 1000"
+sed -n 9p "$EXAMPLES" >"$T/q1.json"
+sed -n 10p "$EXAMPLES" >"$T/q2.json"
+curl -s -o "$T/q1.body" -w '%{http_code}' -H "Authorization: Bearer $TI" \
+    -H 'Content-Type: application/json' --data-binary "@$T/q1.json" \
+    "$URL/v1/events" >"$T/q1.code" &
+QPID=$!
+sleep 0.3
+n503=0
+for i in 1 2 3 4 5; do
+	post "$TI" application/json "$T/q2.json" &
+	wait $!
+	[ "$(cat "$T/code")" = 503 ] && grep -q '^Retry-After: 1' "$T/hdr" &&
+	    n503=$((n503 + 1))
+done
+check "requests while the queue is full get 503 + Retry-After" test $n503 -ge 4
+jqcheck "503 is a JSON error" '.error == "queue full"'
+wait $QPID
+check "the queued request is acknowledged" test "$(cat "$T/q1.code")" = 200
+post "$TI" application/json "$T/q2.json"
+status "once the queue drains, requests succeed" 200
+jqcheck "the refused event was not stored meanwhile" '.receipts[0].duplicate == false'
+check "cairnd stops on SIGTERM, again" stop_daemon
+
+finish
