@@ -920,6 +920,7 @@ config_dir(const char *path)
 	return abs;
 }
 
+/* Parses and checks configuration text (see confparse.h). */
 int
 config_parse(const char *text, size_t len, const char *path, int flags,
     struct config *cfg, char *err, size_t errlen)
@@ -997,6 +998,7 @@ fail:
 	return rc;
 }
 
+/* Reads, parses and checks a configuration file. */
 int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
@@ -1017,6 +1019,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	return rc;
 }
 
+/* Frees everything a config holds and empties it; safe to repeat. */
 void
 config_free(struct config *cfg)
 {
@@ -1053,6 +1056,7 @@ prefix_eq(const uint8_t *a, const uint8_t *b, int bits)
 	return (a[whole] & mask) == (b[whole] & mask);
 }
 
+/* 1 if the peer address is inside one of the n ranges. */
 int
 cidr_match(const struct cidr *c, size_t n, const struct sockaddr *sa)
 {
@@ -1086,6 +1090,7 @@ cidr_match(const struct cidr *c, size_t n, const struct sockaddr *sa)
 	return 0;
 }
 
+/* 1 if the listener is on a loopback address, judged numerically. */
 int
 listener_is_loopback(const struct listener *l)
 {

@@ -904,6 +904,7 @@ listen_socket(const struct listener *l, int *out)
 	return 0;
 }
 
+/* Starts serving HTTP(S) on a listener. */
 int
 http_start(struct http_server **out, const struct listener *l, int tls)
 {
@@ -944,6 +945,7 @@ fail:
 	return rc;
 }
 
+/* Swaps in TLS material read afresh, letting old connections finish. */
 int
 http_reload_tls(struct http_server *srv)
 {
@@ -973,6 +975,7 @@ http_reload_tls(struct http_server *srv)
 	return 0;
 }
 
+/* Stops accepting, lets requests in progress finish, and frees. */
 void
 http_stop(struct http_server *srv)
 {

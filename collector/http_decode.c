@@ -35,6 +35,7 @@ ieq(const char *s, size_t n, const char *lit)
 	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
 }
 
+/* The supported media type a Content-Type value names, or 0. */
 int
 http_content_type(const char *v)
 {
@@ -93,6 +94,7 @@ http_content_type(const char *v)
 	}
 }
 
+/* Finds the token of a bearer credential. */
 int
 http_bearer(const char *v, const char **tok, size_t *len)
 {
@@ -138,6 +140,7 @@ add_event(struct http_events *out, size_t *cap, const uint8_t *s, size_t n,
 {
 	json_t *v, **nevs;
 	size_t *nlines, ncap;
+	const char *p;
 	char msg[160];
 	int rc;
 
@@ -148,9 +151,13 @@ add_event(struct http_events *out, size_t *cap, const uint8_t *s, size_t n,
 		return derr(err, CAIRN_ETOOBIG, kind, pos,
 		    "event larger than 65536 bytes");
 	if ((rc = cairn_json_parse(s, n, &v, msg, sizeof msg)) != 0) {
+		p = msg;
+		/* A line parsed alone is always jansson's line 1. */
+		if (kind == HTTP_POS_LINE && strncmp(p, "line 1 ", 7) == 0)
+			p += 7;
 		err->pos_kind = kind;
 		err->pos = pos;
-		snprintf(err->msg, sizeof err->msg, "%s", msg[0] ? msg :
+		snprintf(err->msg, sizeof err->msg, "%s", *p ? p :
 		    cairn_strerror(rc));
 		return rc;
 	}
@@ -241,6 +248,9 @@ decode_array(const uint8_t *s, size_t n, size_t i, struct http_events *out,
 		if (end == n)
 			return derr(err, CAIRN_EJSON, HTTP_POS_INDEX, idx,
 			    "unterminated array");
+		if (s[end] == '}')
+			return derr(err, CAIRN_EJSON, HTTP_POS_INDEX, idx,
+			    "unexpected '}'");
 		for (e = end; e > start && jws(s[e - 1]); e--)
 			;
 		if (e == start)
@@ -292,6 +302,7 @@ decode_ndjson(const uint8_t *s, size_t n, struct http_events *out,
 	return 0;
 }
 
+/* Decodes a request body into strictly parsed events. */
 int
 http_decode_events(const uint8_t *s, size_t n, int ctype,
     struct http_events *out, struct http_derr *err)
@@ -331,6 +342,7 @@ http_decode_events(const uint8_t *s, size_t n, int ctype,
 	return 0;
 }
 
+/* Frees decoded events. */
 void
 http_events_free(struct http_events *ev)
 {

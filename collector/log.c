@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syslog.h>	/* collector/syslog.h shadows <syslog.h> under -I */
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +23,7 @@ static const char	*log_prog = "cairnd";
 static int		 log_fg = 1;
 static int		 log_dbg;
 
+/* Chooses stderr (foreground) or syslog, and whether debug messages show. */
 void
 log_init(const char *progname, int foreground, int debug)
 {
@@ -97,6 +98,7 @@ vlog(int pri, const char *level, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+/* Logs an informational message. */
 void
 log_info(const char *fmt, ...)
 {
@@ -107,6 +109,7 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Logs a warning. */
 void
 log_warn(const char *fmt, ...)
 {
@@ -117,6 +120,7 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Logs an error. */
 void
 log_err(const char *fmt, ...)
 {
@@ -127,6 +131,7 @@ log_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Logs a debugging message when debug is on (-v). */
 void
 log_debug(const char *fmt, ...)
 {

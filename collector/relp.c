@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,14 @@ on_err(void *usr, char *obj, char *msg, relpRetVal code)
 	log_warn("relp: %s: %s (%d)", obj ? obj : "", msg ? msg : "", (int)code);
 }
 
+/* Interrupts relpEngineRun's epoll_wait so it sees the stop flag (librelp
+ * waits without a timeout; rsyslog's imrelp stops it the same way). */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
 /* librelp calls its debug hook unconditionally: it must be set. */
 static void
 relp_dbg(char *fmt, ...)
@@ -141,6 +151,14 @@ relp_start(struct relp_server **out, const struct listener *l, int tls)
 		log_err("relp: cannot listen on %s:%s", host, port);
 		goto fail;
 	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_wake;	/* no SA_RESTART: EINTR wakes it */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	if (pthread_create(&s->thr, NULL, relp_main, s) != 0)
 		goto fail;
 	s->started = 1;
@@ -161,8 +179,18 @@ relp_stop(struct relp_server *s)
 	/* relpEngineRun returns after the message in hand, if any, was
 	 * committed and acknowledged. */
 	relpEngineSetStop(s->eng);
-	if (s->started)
-		pthread_join(s->thr, NULL);
+	if (s->started) {
+		int i;
+
+		for (i = 0; i < 500 && pthread_tryjoin_np(s->thr, NULL) != 0; i++) {
+			pthread_kill(s->thr, SIGUSR1);
+			usleep(10000);
+		}
+		if (i == 500) {
+			log_err("relp: listener did not stop");
+			return;
+		}
+	}
 	relpEngineDestruct(&s->eng);
 	free(s);
 }

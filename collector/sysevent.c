@@ -385,6 +385,21 @@ sysevent_build(const struct syslog_msg *m, const struct cairn_catalog *cat,
 	if (cat == NULL)
 		return CAIRN_EINVAL;
 	rc = build_audit(e, cat, out, rbuf, sizeof(rbuf));
+	if (rc == 0 && json_object_get(*out, "time") == NULL) {
+		char t[CAIRN_RFC3339_LEN + 7];
+
+		/* No time param: the message's TIMESTAMP is when it happened
+		 * (the sender's clock); lacking one, when it was received. */
+		if (m->has_time)
+			time_text(m->time_us, m->tz_known, m->tz_min, t);
+		else
+			time_text(now_us, 1, 0, t);
+		if (set_str(*out, "time", t, strlen(t)) != 0) {
+			json_decref(*out);
+			*out = NULL;
+			return CAIRN_ENOMEM;
+		}
+	}
 	if (rc != CAIRN_EINVAL)
 		return rc;
 	if (why != NULL)

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "syslog.h"
+#include "syslogmsg.h"
 
 /* Caps of syslog.message in schemas/catalog.json (test_syslog checks them). */
 #define SYSEVENT_MSG_MAX	8192	/* msg: code points; msg_b64: raw bytes */

@@ -10,7 +10,7 @@
 
 #include "cjson.h"
 #include "rfc3339.h"
-#include "syslog.h"
+#include "syslogmsg.h"
 
 /* PRIVAL <= 191: facility 23, severity 7 (RFC 5424 section 6.2.1). */
 #define PRI_MAX		191
@@ -476,7 +476,8 @@ parse_bsd_host(const uint8_t *s, size_t n, size_t *i, int end_ok,
 	size_t j = *i;
 
 	if (j < n && s[j] == '[') {
-		for (j++; j < n && j - *i < SYSLOG_HOSTNAME_MAX &&
+		/* Up to 255 bytes with both brackets. */
+		for (j++; j < n && j - *i < SYSLOG_HOSTNAME_MAX - 1 &&
 		    (is_alnum(s[j]) || s[j] == '.' || s[j] == ':' ||
 		    s[j] == '%'); j++)
 			;

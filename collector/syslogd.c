@@ -26,7 +26,7 @@
 #include "framing.h"
 #include "rfc3339.h"
 #include "ingest.h"
-#include "syslog.h"
+#include "syslogmsg.h"
 #include "sysevent.h"
 
 struct syslog_server {
@@ -83,8 +83,10 @@ unparsed_event(const uint8_t *m, size_t n, const char *peer, const char *why)
 	json_t *ev;
 
 	cairn_rfc3339_format(now_us(), ts);
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "syslog.message",
-	    "time", ts, "format", "unknown", "peer", peer, "invalid_reason", why);
+	/* PRI 13 (user.notice) as RFC 3164 4.3.3 says for a message without one. */
+	ev = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s}", "type",
+	    "syslog.message", "time", ts, "format", "rfc3164", "facility", 1,
+	    "severity", 5, "peer", peer, "invalid_reason", why);
 	if (ev == NULL)
 		return NULL;
 	if (n > 8192)
@@ -115,9 +117,14 @@ prepare(const uint8_t *m, size_t n, const char *peer, const char *source,
 	int rc, audit;
 
 	if (syslog_parse(m, n, &msg, now_us(), &why) != 0) {
+		/* Not valid RFC 5424: keep it as BSD syslog, marked, so that
+		 * nothing is lost; it can never carry an audit event. */
 		metric_add(M_REJECTED_MALFORMED, 1);
 		snprintf(reason, sizeof reason, "malformed: %s", why ? why : "?");
-		ev = unparsed_event(m, n, peer, reason);
+		if (syslog_parse_3164(m, n, &msg, now_us(), &why) != 0 ||
+		    sysevent_build(&msg, cairnd.cat, cairnd.cfg->sd_id, 0, 1,
+		    reason, peer, now_us(), &ev, &why) != 0)
+			ev = unparsed_event(m, n, peer, reason);
 		audit = 0;
 	} else {
 		if (sysevent_build(&msg, cairnd.cat, cairnd.cfg->sd_id, trusted, 0,
@@ -126,9 +133,10 @@ prepare(const uint8_t *m, size_t n, const char *peer, const char *source,
 		audit = ev != NULL && strcmp(json_string_value(json_object_get(ev,
 		    "type")) ? json_string_value(json_object_get(ev, "type")) : "",
 		    "syslog.message") != 0;
-		if (ev != NULL && !audit && json_object_get(ev,
-		    "invalid_reason") != NULL)
+		if (why != NULL && strcmp(why, "untrusted_source") == 0)
 			metric_add(M_SYSLOG_UNTRUSTED, 1);
+		else if (why != NULL)
+			metric_add(M_SYSLOG_INVALID, 1);
 	}
 	if (ev == NULL) {
 		metric_add(M_REJECTED_MALFORMED, 1);
@@ -381,6 +389,10 @@ conn_main(void *arg)
 			break;	/* need more bytes */
 		}
 	}
+	/* A last LF-framed line without its LF is still a message. */
+	if (framer_eof(&fr, &frame, &flen) == 1)
+		(void)syslog_ingest(frame, flen, c->peer, c->source, c->trusted,
+		    INGEST_BLOCK);
 out:
 	framer_free(&fr);
 	if (c->tls != NULL) {

@@ -59,6 +59,7 @@ terr(char *err, size_t errlen, const char *path, int line, const char *fmt,
 	return CAIRN_EFORMAT;
 }
 
+/* Parses a comma list of role names into ROLE_* bits; -1 if any is unknown. */
 int
 roles_parse(const char *s)
 {
@@ -83,6 +84,7 @@ roles_parse(const char *s)
 	return (int)bits;
 }
 
+/* 1 if name is 1 to 63 of [A-Za-z0-9._:-]. */
 int
 token_name_valid(const char *name)
 {
@@ -197,6 +199,7 @@ parse_text(struct tokens *t, char *text, size_t len, const char *path,
 	return 0;
 }
 
+/* Loads a token file, refusing unsafe permissions and any bad line. */
 int
 tokens_load(const char *path, struct tokens **out, char *err, size_t errlen)
 {
@@ -275,6 +278,7 @@ done:
 	return rc;
 }
 
+/* Wipes and frees a token set; NULL is allowed. */
 void
 tokens_free(struct tokens *t)
 {
@@ -287,6 +291,7 @@ tokens_free(struct tokens *t)
 	free(t);
 }
 
+/* The token whose stored hash is SHA-256 of secret, comparing with all of them. */
 const struct token *
 tokens_check(const struct tokens *t, const char *secret, size_t len)
 {
@@ -306,12 +311,14 @@ tokens_check(const struct tokens *t, const char *secret, size_t len)
 	return hit;
 }
 
+/* How many tokens a set holds. */
 size_t
 tokens_count(const struct tokens *t)
 {
 	return t != NULL ? t->n : 0;
 }
 
+/* Makes a new random token and its SHA-256. */
 int
 token_generate(char out[TOKEN_LEN + 1], uint8_t hash[CAIRN_HASH_LEN])
 {

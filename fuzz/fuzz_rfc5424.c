@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "syslog.h"
+#include "syslogmsg.h"
 #include "sysevent.h"
 #include "util.h"
 
@@ -59,7 +59,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (cat == NULL && cairn_catalog_default(&cat) != 0)
 		abort();
-	(void)now;
 	if (syslog_parse_5424(data, size, &m, &why) != 0) {
 		if (why == NULL)
 			abort();

@@ -4,7 +4,7 @@
 # code (400 401 403 404 405 409 413 415 422 503), atomic requests, NDJSON
 # and arrays, the checkpoint, health and metrics endpoints.
 . "${top_srcdir:-.}/tests/lib.sh"
-: "${CAIRND:=$(pwd)/collector/cairnd}"
+CURLTLS=
 
 for tool in curl jq sha256sum; do
 	command -v $tool >/dev/null 2>&1 || { echo "SKIP: no $tool"; exit 77; }
@@ -23,26 +23,28 @@ reader query $(h "$TQ")
 EOF
 chmod 600 "$T/tokens"
 
-# start_daemon NAME EXTRA-CONFIG: starts cairnd on a free port; sets URL, PID.
+# start_daemon NAME EXTRA-CONFIG [https]: starts cairnd on a free port and
+# waits for /healthz; sets URL and PID.
 start_daemon() {
+	kind=${3:-http}
 	tries=0
 	while :; do
-		PORT=$((20000 + ($$ + tries * 7919) % 20000))
+		PORT=$(free_port $tries)
 		{
 			echo "store = $CAIRN_STORE"
 			echo "key = $T/var/keys/cairn.key"
 			echo "tokens = $T/tokens"
 			[ "$(id -u)" -eq 0 ] && echo "user = root"
-			echo "listen http 127.0.0.1:$PORT"
+			echo "listen $kind 127.0.0.1:$PORT"
 			printf '%s\n' "$2"
 		} >"$T/$1.conf"
 		"$CAIRND" -d -f "$T/$1.conf" >"$T/$1.log" 2>&1 &
 		PID=$!
 		PIDS="$PIDS $PID"
-		URL="http://127.0.0.1:$PORT"
+		URL="$kind://127.0.0.1:$PORT"
 		i=0
 		while [ $i -lt 100 ]; do
-			if curl -fs "$URL/healthz" >/dev/null 2>&1; then
+			if curl -fs $CURLTLS "$URL/healthz" >/dev/null 2>&1; then
 				return 0
 			fi
 			kill -0 $PID 2>/dev/null || break
@@ -68,11 +70,11 @@ stop_daemon() {
 # to $T/body, the headers to $T/hdr.
 req() {
 	m=$1; p=$2; shift 2
-	curl -s -X "$m" -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@" \
+	curl -s $CURLTLS -X "$m" -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@" \
 	    "$URL$p" >"$T/code" 2>"$T/curl.err" || echo 000 >"$T/code"
 }
-# post TOKEN CONTENT-TYPE FILE [curl args...]
-post() {
+# send TOKEN CONTENT-TYPE FILE [curl args...]: POST /v1/events.
+send() {
 	tok=$1; ct=$2; f=$3; shift 3
 	req POST /v1/events -H "Authorization: Bearer $tok" \
 	    -H "Content-Type: $ct" --data-binary "@$f" "$@"
@@ -128,26 +130,26 @@ req POST /v1/events -H 'Content-Type: application/json' --data-binary "@$T/one.j
 status "no token" 401
 expect "401 asks for a bearer token" '^WWW-Authenticate: Bearer' "$T/hdr"
 jqcheck "401 is a JSON error" '.error == "unauthorized"'
-post "$(rnd)" application/json "$T/one.json"
+send "$(rnd)" application/json "$T/one.json"
 status "unknown token" 401
 req POST /v1/events -H "Authorization: Basic $(printf a:b | base64)" \
     -H 'Content-Type: application/json' --data-binary "@$T/one.json"
 status "not a bearer credential" 401
-post "$TQ" application/json "$T/one.json"
+send "$TQ" application/json "$T/one.json"
 status "token without the ingest role" 403
 jqcheck "403 says which role" '.error == "forbidden" and (.message | test("ingest"))'
-post "$TA" application/json "$T/one.json"
+send "$TA" application/json "$T/one.json"
 status "admin token cannot ingest" 403
-post "$TI" text/plain "$T/one.json"
+send "$TI" text/plain "$T/one.json"
 status "text/plain" 415
 jqcheck "415 is a JSON error" '.error == "unsupported media type"'
-post "$TI" 'application/json; charset=iso-8859-1' "$T/one.json"
+send "$TI" 'application/json; charset=iso-8859-1' "$T/one.json"
 status "a charset other than UTF-8" 415
-post "$TI" application/json "$T/one.json" -H 'Content-Encoding: gzip'
+send "$TI" application/json "$T/one.json" -H 'Content-Encoding: gzip'
 status "a content coding" 415
 
 # --- A single object, and its receipt --------------------------------------
-post "$TI" 'Application/JSON; charset=utf-8' "$T/one.json"
+send "$TI" 'Application/JSON; charset=utf-8' "$T/one.json"
 status "one object" 200
 jqcheck "one receipt" '.receipts | length == 1'
 # cairnd logs its own start first: count from this entry's seq.
@@ -163,25 +165,25 @@ calc=$({ printf '\000'; jq -j '.receipts[0].entry' "$T/first"; } | sha256sum | c
 check "leaf hash = SHA-256(0x00 || entry)" test "$leaf" = "$calc"
 
 # The same event again: the first receipt, marked duplicate.
-post "$TI" application/json "$T/one.json"
+send "$TI" application/json "$T/one.json"
 status "identical re-send" 200
 jqcheck "re-send gets the first receipt" \
     "(.receipts[0].seq == $S) and (.receipts[0].duplicate == true) and (.receipts[0].leaf_hash == \"$leaf\")"
 # The same id with other content: 409, and nothing stored.
 sed 's/"consent_ref":"[^"]*"/"consent_ref":"consent-changed"/' "$T/one.json" >"$T/changed.json"
 check "the changed event differs" sh -c "! cmp -s '$T/one.json' '$T/changed.json'"
-post "$TI" application/json "$T/changed.json"
+send "$TI" application/json "$T/changed.json"
 status "changed re-send" 409
 jqcheck "409 names the event" '.error == "conflict" and .index == 0 and (.message | length > 0)'
 # Ids are per source: another token may use the same id.
-post "$TI2" application/json "$T/changed.json"
+send "$TI2" application/json "$T/changed.json"
 status "same id from another source" 200
 jqcheck "it is a new entry" ".receipts[0].seq == $S + 1 and .receipts[0].duplicate == false"
 
 # --- Arrays and NDJSON ------------------------------------------------------
 sed -n 2,4p "$EXAMPLES" >"$T/three.ndjson"
 jq -s . "$T/three.ndjson" >"$T/three.json"
-post "$TI" application/json "$T/three.json"
+send "$TI" application/json "$T/three.json"
 status "an array" 200
 jqcheck "one receipt per array element, in order" \
     "[.receipts[].seq] == [$S + 2, $S + 3, $S + 4] and (.receipts | all(.tree_size == $S + 5))"
@@ -189,36 +191,36 @@ jqcheck "receipts carry the events sent" \
     "[.receipts[].entry | fromjson | .event.id] == $(jq -c -s '[.[].id]' "$T/three.ndjson")"
 sed -n 5,6p "$EXAMPLES" >"$T/two.ndjson"
 { echo; sed -n 1p "$T/two.ndjson"; printf '  \r\n\n'; sed -n 2p "$T/two.ndjson"; } >"$T/blank.ndjson"
-post "$TI" application/x-ndjson "$T/blank.ndjson"
+send "$TI" application/x-ndjson "$T/blank.ndjson"
 status "NDJSON with blank lines" 200
 jqcheck "one receipt per NDJSON line" "[.receipts[].seq] == [$S + 5, $S + 6]"
 
 # --- Malformed bodies: 400 with where ---------------------------------------
 printf '[%s,{"id":' "$(cat "$T/one.json")" >"$T/bad.json"
-post "$TI" application/json "$T/bad.json"
+send "$TI" application/json "$T/bad.json"
 status "truncated array" 400
 jqcheck "400 names the array index" '.error == "malformed" and .index == 1'
 { cat "$T/one.json"; echo '{"id":"x",}'; } >"$T/bad.ndjson"
-post "$TI" application/x-ndjson "$T/bad.ndjson"
+send "$TI" application/x-ndjson "$T/bad.ndjson"
 status "bad NDJSON line" 400
 jqcheck "400 names the line" '.line == 2 and (.message | length > 0)'
 printf '{"id":"a","id":"b"}' >"$T/dup.json"
-post "$TI" application/json "$T/dup.json"
+send "$TI" application/json "$T/dup.json"
 status "duplicate key" 400
 printf '{"id":"a","n":1.5}' >"$T/real.json"
-post "$TI" application/json "$T/real.json"
+send "$TI" application/json "$T/real.json"
 status "a fraction" 400
 printf '"just a string"' >"$T/scalar.json"
-post "$TI" application/json "$T/scalar.json"
+send "$TI" application/json "$T/scalar.json"
 status "a scalar body" 400
 printf '[]' >"$T/empty.json"
-post "$TI" application/json "$T/empty.json"
+send "$TI" application/json "$T/empty.json"
 status "an empty array" 400
 : >"$T/nothing"
-post "$TI" application/json "$T/nothing"
+send "$TI" application/json "$T/nothing"
 status "an empty body" 400
 printf '{"id":"\377"}' >"$T/utf8.json"
-post "$TI" application/json "$T/utf8.json"
+send "$TI" application/json "$T/utf8.json"
 status "invalid UTF-8" 400
 
 # --- 422: every error listed, nothing stored --------------------------------
@@ -229,7 +231,7 @@ status "invalid UTF-8" 400
 	echo '{"id":"bad-2","type":"realname.check"}'
 	echo '5'
 } >"$T/mixed.ndjson"
-post "$TI" application/x-ndjson "$T/mixed.ndjson"
+send "$TI" application/x-ndjson "$T/mixed.ndjson"
 status "invalid events among good ones" 422
 jqcheck "422 lists the errors" '.error == "invalid events" and (.errors | length >= 3)'
 jqcheck "422 names every bad event" '[.errors[].index] | unique == [1,3,4]'
@@ -240,17 +242,17 @@ jqcheck "422 names the missing required fields" \
 jqcheck "422 counts them" '.error_count == (.errors | length)'
 # The good events of that request were not stored: the next one is S + 7.
 sed -n 7p "$EXAMPLES" >"$T/seven.json"
-post "$TI" application/json "$T/seven.json"
+send "$TI" application/json "$T/seven.json"
 status "a good event after the 422" 200
 jqcheck "nothing of the refused request was stored" \
     ".receipts[0].seq == $S + 7 and .receipts[0].tree_size == $S + 8 and .receipts[0].duplicate == false"
 
 # --- 413: too large ---------------------------------------------------------
 { printf '{"id":"big","type":"x","note":"'; head -c 9000 /dev/zero | tr '\0' a; printf '"}'; } >"$T/big.json"
-post "$TI" application/json "$T/big.json"
+send "$TI" application/json "$T/big.json"
 status "body over max_body" 413
 jqcheck "413 is a JSON error" '.error == "too large"'
-post "$TI" application/json "$T/big.json" -H 'Transfer-Encoding: chunked'
+send "$TI" application/json "$T/big.json" -H 'Transfer-Encoding: chunked'
 status "chunked body over max_body" 413
 
 # --- Metrics count what happened ----------------------------------------------
@@ -278,10 +280,16 @@ curl -s -o "$T/q1.body" -w '%{http_code}' -H "Authorization: Bearer $TI" \
     -H 'Content-Type: application/json' --data-binary "@$T/q1.json" \
     "$URL/v1/events" >"$T/q1.code" &
 QPID=$!
-sleep 0.3
+i=0
+while [ $i -lt 40 ]; do
+	curl -s -H "Authorization: Bearer $TA" "$URL/metrics" >"$T/m"
+	grep -q '^cairn_queue_depth 1$' "$T/m" && break
+	sleep 0.02
+	i=$((i + 1))
+done
 n503=0
 for i in 1 2 3 4 5; do
-	post "$TI" application/json "$T/q2.json" &
+	send "$TI" application/json "$T/q2.json" &
 	wait $!
 	[ "$(cat "$T/code")" = 503 ] && grep -q '^Retry-After: 1' "$T/hdr" &&
 	    n503=$((n503 + 1))
@@ -290,9 +298,80 @@ check "requests while the queue is full get 503 + Retry-After" test $n503 -ge 4
 jqcheck "503 is a JSON error" '.error == "queue full"'
 wait $QPID
 check "the queued request is acknowledged" test "$(cat "$T/q1.code")" = 200
-post "$TI" application/json "$T/q2.json"
+send "$TI" application/json "$T/q2.json"
 status "once the queue drains, requests succeed" 200
 jqcheck "the refused event was not stored meanwhile" '.receipts[0].duplicate == false'
 check "cairnd stops on SIGTERM, again" stop_daemon
+
+# --- HTTPS, client certificates, and reloading the certificate -------------
+if command -v openssl >/dev/null 2>&1; then
+	# mkcert NAME ISSUER [server]: a P-256 key and a certificate.
+	mkcert() {
+		openssl ecparam -name prime256v1 -genkey -noout -out "$T/$1.key" 2>/dev/null
+		if [ "$2" = self ]; then
+			openssl req -x509 -new -key "$T/$1.key" -subj "/CN=$1" \
+			    -days 2 -out "$T/$1.pem" 2>/dev/null
+			return
+		fi
+		openssl req -new -key "$T/$1.key" -subj "/CN=$1" -out "$T/$1.csr" 2>/dev/null
+		if [ "${3:-}" = server ]; then
+			printf 'subjectAltName=IP:127.0.0.1\n' >"$T/$1.ext"
+		else
+			printf 'extendedKeyUsage=clientAuth\n' >"$T/$1.ext"
+		fi
+		openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
+		    -CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" 2>/dev/null
+	}
+	fpr() {
+		openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$T/ca.pem" \
+		    </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
+	}
+	mkcert ca self
+	mkcert rogue self
+	mkcert server ca server
+	mkcert server2 ca server
+	mkcert client ca
+	mkcert stranger rogue
+	cp "$T/server.pem" "$T/tls.pem"
+	cp "$T/server.key" "$T/tls.key"
+	chmod 600 "$T/tls.key"
+	CURLTLS="--cacert $T/ca.pem"
+	start_daemon tls "tls_cert = $T/tls.pem
+tls_key = $T/tls.key
+tls_ca = $T/ca.pem
+tls_verify_client = require" https
+	ok "https listener starts"
+	sed -n 11p "$EXAMPLES" >"$T/t1.json"
+	send "$TI" application/json "$T/t1.json" --cert "$T/client.pem" --key "$T/client.key"
+	status "https with a client certificate" 200
+	send "$TI" application/json "$T/t1.json"
+	status "https without a client certificate" 403
+	jqcheck "403 asks for a client certificate" '.message | test("certificate")'
+	send "$TI" application/json "$T/t1.json" --cert "$T/stranger.pem" --key "$T/stranger.key"
+	status "a client certificate from another CA" 403
+	# Only TLS 1.2 and 1.3 (RFC 8996); SECLEVEL=0 lets the client offer 1.1.
+	check "TLS 1.1 is refused" sh -c "openssl s_client -connect 127.0.0.1:$PORT \
+	    -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1 | grep -q 'Cipher is (NONE)'"
+	check "TLS 1.2 is accepted" curl -fs $CURLTLS --tlsv1.2 --tls-max 1.2 "$URL/healthz"
+	before=$(fpr)
+	cp "$T/server2.pem" "$T/tls.pem"
+	cp "$T/server2.key" "$T/tls.key"
+	kill -HUP $PID
+	i=0
+	while [ $i -lt 50 ] && [ "$(fpr)" = "$before" ]; do sleep 0.1; i=$((i + 1)); done
+	check "SIGHUP reloads the certificate" test "$(fpr)" != "$before"
+	check "the new certificate is the one on disk" test "$(fpr)" = \
+	    "$(openssl x509 -in "$T/server2.pem" -noout -fingerprint -sha256)"
+	send "$TI" application/json "$T/t1.json" --cert "$T/client.pem" --key "$T/client.key"
+	status "requests after the reload" 200
+	jqcheck "a re-send after the reload is a duplicate" '.receipts[0].duplicate == true'
+	: >"$T/tls.pem"
+	kill -HUP $PID
+	sleep 0.5
+	check "a bad certificate on reload keeps the old one" test "$(fpr)" = \
+	    "$(openssl x509 -in "$T/server2.pem" -noout -fingerprint -sha256)"
+	check "cairnd stops on SIGTERM, with TLS" stop_daemon
+	CURLTLS=
+fi
 
 finish

@@ -49,3 +49,70 @@ new_store() {
 	"$CAIRN" init --origin test.example/cairn >/dev/null || exit 1
 }
 EXAMPLES="$top_srcdir/schemas/examples/events.ndjson"
+
+# --- the daemon -----------------------------------------------------------
+: "${CAIRND:=$(pwd)/collector/cairnd}"
+: "${LOADCLIENT:=$(pwd)/tests/loadclient}"
+
+# free_port: a TCP and UDP port on loopback nobody listens on.
+free_port() {
+	p=$(( 20000 + ($$ * 37 + ${1:-0} * 101 + $(od -An -N2 -tu2 /dev/urandom)) % 40000 ))
+	while ss -Hltun 2>/dev/null | awk '{print $5}' | grep -q ":$p\$"; do
+		p=$((p + 1))
+	done
+	echo $p
+}
+
+# daemon_setup: a store, a key, tokens (ingest, query, admin), ports.
+daemon_setup() {
+	new_store
+	ING=$("$CAIRN" token add platform --roles ingest --file "$T/var/tokens" 2>/dev/null)
+	QRY=$("$CAIRN" token add responder --roles query --file "$T/var/tokens" 2>/dev/null)
+	ADM=$("$CAIRN" token add operator --roles admin --file "$T/var/tokens" 2>/dev/null)
+	HTTP_PORT=$(free_port 1)
+	SYSLOG_PORT=$(free_port 2)
+	RELP_PORT=$(free_port 3)
+	CONF="$T/cairn.conf"
+	cat > "$CONF" <<CONF
+store = $T/var/store
+key = $T/var/keys/cairn.key
+tokens = $T/var/tokens
+user = root
+listen http 127.0.0.1:$HTTP_PORT
+listen syslog-udp 127.0.0.1:$SYSLOG_PORT
+listen syslog-tcp 127.0.0.1:$SYSLOG_PORT
+listen relp 127.0.0.1:$RELP_PORT
+CONF
+}
+
+# start_cairnd: runs cairnd in the foreground (background job), waits ready.
+start_cairnd() {
+	"$CAIRND" -d -f "$CONF" >> "$T/cairnd.log" 2>&1 &
+	CAIRND_PID=$!
+	PIDS="$PIDS $CAIRND_PID"
+	n=0
+	while [ $n -lt 200 ]; do
+		if ! kill -0 $CAIRND_PID 2>/dev/null; then
+			echo "cairnd exited:"; tail -n 20 "$T/cairnd.log"; return 1
+		fi
+		[ "$(grep -c 'ready: store' "$T/cairnd.log")" -gt "${READY_SEEN:-0}" ] && break
+		sleep 0.05
+		n=$((n + 1))
+	done
+	READY_SEEN=$(grep -c 'ready: store' "$T/cairnd.log")
+}
+# stop_cairnd [SIGNAL]: stops it and waits.
+stop_cairnd() {
+	kill -"${1:-TERM}" $CAIRND_PID 2>/dev/null
+	wait $CAIRND_PID 2>/dev/null
+}
+# post BODY [TOKEN] [TYPE]: POST /v1/events; prints the status then the body.
+post() {
+	curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer ${2:-$ING}" \
+		-H "Content-Type: ${3:-application/json}" --data-binary "$1" \
+		"http://127.0.0.1:$HTTP_PORT/v1/events"
+}
+# entries_with ID: how many stored entries carry event id ID.
+entries_with() {
+	"$CAIRN" dump | grep -c "\"id\":\"$1\""
+}

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -233,10 +234,35 @@ run_relp(int port, long count, const char *prefix)
 	return 0;
 }
 
+/* raw PORT: sends standard input over one TCP connection, then waits for
+ * the server to close it (at most a second): for hand-made bad frames. */
+static int
+run_raw(int port)
+{
+	char buf[65536];
+	ssize_t n;
+	struct timeval tv = { 1, 0 };
+	int fd;
+
+	if ((fd = dial(port)) < 0)
+		return 1;
+	while ((n = read(0, buf, sizeof buf)) > 0)
+		if (writeall(fd, buf, (size_t)n) != 0)
+			break;
+	shutdown(fd, SHUT_WR);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc == 3 && strcmp(argv[1], "raw") == 0)
+		return run_raw(atoi(argv[2]));
 	if (argc == 6 && strcmp(argv[1], "http") == 0)
 		return run_http(atoi(argv[2]), argv[3], atol(argv[4]), argv[5]);
 	if (argc == 5 && strcmp(argv[1], "relp") == 0)

@@ -189,6 +189,48 @@ START_TEST(test_example_commented_tls)
 }
 END_TEST
 
+START_TEST(test_manpage_examples)
+{
+	struct config cfg;
+	struct tokens *t;
+	char path[PATH_MAX], *p, *end, *block;
+	uint8_t *text;
+	size_t len;
+	int nconf = 0, ntok = 0;
+	const char *sd = getenv("srcdir"), *tp;
+
+	/* The examples of cairn.conf(5) must be what the parser accepts. */
+	snprintf(path, sizeof path, "%s/man/cairn.conf.5", sd ? sd : ".");
+	ck_assert_int_eq(cairn_read_file(path, 1 << 20, &text, &len), 0);
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/cairnd.service", 1);
+	for (p = (char *)text; (p = strstr(p, ".Bd -literal")) != NULL;
+	    p = end) {
+		p = strchr(p, '\n') + 1;
+		ck_assert_ptr_nonnull(end = strstr(p, ".Ed\n"));
+		ck_assert_ptr_nonnull(block = strndup(p, (size_t)(end - p)));
+		if (strstr(block, "store = ") != NULL) {
+			ck_assert_msg(config_parse(block, strlen(block), path,
+			    CONFIG_NOFILES, &cfg, err, sizeof err) == 0, "%s",
+			    err);
+			config_free(&cfg);
+			nconf++;
+		} else if (strstr(block, " ingest ") != NULL) {
+			tp = put("tokens", 0600, "%s", block);
+			ck_assert_msg(tokens_load(tp, &t, err, sizeof err) == 0,
+			    "%s", err);
+			ck_assert_uint_eq(tokens_count(t), 2);
+			ck_assert_ptr_nonnull(tokens_check(t, "test", 4));
+			tokens_free(t);
+			ntok++;
+		}
+		free(block);
+	}
+	ck_assert_int_eq(nconf, 2);
+	ck_assert_int_eq(ntok, 1);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_defaults)
 {
 	struct config cfg;
@@ -1119,6 +1161,7 @@ config_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_example_loads);
 	tcase_add_test(tc, test_example_commented_tls);
+	tcase_add_test(tc, test_manpage_examples);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_relative_paths);

@@ -9,7 +9,7 @@
 #include "catalog.h"
 #include "framing.h"
 #include "rfc3339.h"
-#include "syslog.h"
+#include "syslogmsg.h"
 #include "sysevent.h"
 #include "util.h"
 
