@@ -176,6 +176,56 @@ load_key(const struct config *cfg)
 	return sk;
 }
 
+/* Names the role bits as a JSON array. */
+static void
+roles_json(unsigned roles, char *out, size_t len)
+{
+	static const char *const names[] = { "ingest", "query", "report", "admin" };
+	size_t i, o = 0;
+
+	o += (size_t)snprintf(out + o, len - o, "[");
+	for (i = 0; i < 4; i++)
+		if (roles & (1u << i))
+			o += (size_t)snprintf(out + o, len - o, "%s\"%s\"",
+			    o > 1 ? "," : "", names[i]);
+	snprintf(out + o, len - o, "]");
+}
+
+/* Records every token added, revoked or given other roles (self-audit). */
+static void
+audit_tokens(const struct tokens *old, const struct tokens *nt)
+{
+	const struct token *a, *b;
+	char fields[256], roles[64];
+	size_t i, j;
+
+	for (i = 0; (a = tokens_at(nt, i)) != NULL; i++) {
+		for (j = 0; (b = tokens_at(old, j)) != NULL; j++)
+			if (strcmp(a->name, b->name) == 0)
+				break;
+		if (b != NULL && b->roles == a->roles &&
+		    memcmp(a->hash, b->hash, CAIRN_HASH_LEN) == 0)
+			continue;
+		roles_json(a->roles, roles, sizeof roles);
+		snprintf(fields, sizeof fields, "{\"token\":\"%s\",\"change\":"
+		    "\"%s\",\"roles\":%s}", a->name, b == NULL ? "created" :
+		    "roles_changed", roles);
+		(void)writer_system_event(cairnd.writer, "system.token_changed",
+		    fields);
+	}
+	for (j = 0; (b = tokens_at(old, j)) != NULL; j++) {
+		for (i = 0; (a = tokens_at(nt, i)) != NULL; i++)
+			if (strcmp(a->name, b->name) == 0)
+				break;
+		if (a != NULL)
+			continue;
+		snprintf(fields, sizeof fields, "{\"token\":\"%s\",\"change\":"
+		    "\"revoked\"}", b->name);
+		(void)writer_system_event(cairnd.writer, "system.token_changed",
+		    fields);
+	}
+}
+
 static void
 reload(const char *why)
 {
@@ -191,6 +241,7 @@ reload(const char *why)
 			old = cairnd.tokens;
 			cairnd.tokens = nt;
 			pthread_mutex_unlock(&tokens_lock);
+			audit_tokens(old, nt);
 			tokens_free(old);
 			log_info("reloaded %zu tokens", tokens_count(nt));
 		}

@@ -101,6 +101,8 @@ void	tokens_free(struct tokens *);
 const struct token *tokens_check(const struct tokens *, const char *secret,
 	    size_t len);
 size_t	tokens_count(const struct tokens *);
+/* The i-th token, or NULL past the end. */
+const struct token *tokens_at(const struct tokens *, size_t i);
 /* Parses "ingest,query" into role bits; -1 if unknown. */
 int	roles_parse(const char *);
 

@@ -318,6 +318,12 @@ tokens_count(const struct tokens *t)
 	return t != NULL ? t->n : 0;
 }
 
+const struct token *
+tokens_at(const struct tokens *t, size_t i)
+{
+	return t != NULL && i < t->n ? &t->v[i] : NULL;
+}
+
 /* Makes a new random token and its SHA-256. */
 int
 token_generate(char out[TOKEN_LEN + 1], uint8_t hash[CAIRN_HASH_LEN])
