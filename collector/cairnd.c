@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -33,6 +34,8 @@ static struct http_server *http[MAXL];
 static struct syslog_server *sysl[MAXL];
 static struct relp_server *relp[MAXL];
 static size_t nhttp, nsysl, nrelp;
+static struct listener local_l;
+static char local_path[108];
 static char config_sha[CAIRN_HEX_LEN + 1];
 
 static void __attribute__((noreturn))
@@ -303,6 +306,59 @@ start_listeners(struct config *cfg)
 	}
 }
 
+/*
+ * The local API: HTTP on a unix socket in the store directory, mode 0600,
+ * authenticated by peer credentials (http.c).  cairn's writing commands use
+ * it while cairnd holds the store, since one process writes a store.
+ */
+static void
+start_local(const struct config *cfg)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(local_path, sizeof local_path, "%s/cairnd.sock",
+	    cfg->store) >= sizeof local_path ||
+	    strlen(local_path) >= sizeof sun.sun_path) {
+		log_warn("store path too long for the local socket: cairn's "
+		    "writing commands cannot reach cairnd");
+		local_path[0] = 0;
+		return;
+	}
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", local_path);
+	(void)unlink(local_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		goto fail;
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		umask(old);
+		close(fd);
+		goto fail;
+	}
+	umask(old);
+	if (listen(fd, 64) != 0) {
+		close(fd);
+		goto fail;
+	}
+	memset(&local_l, 0, sizeof local_l);
+	local_l.kind = L_HTTP;
+	snprintf(local_l.host, sizeof local_l.host, "unix");
+	snprintf(local_l.port, sizeof local_l.port, "-");
+	local_l.fd = fd;
+	if (http_start(&http[nhttp], &local_l, 0) == 0) {
+		nhttp++;
+		log_info("local API on %s", local_path);
+		return;
+	}
+fail:
+	log_warn("%s: %s: cairn's writing commands cannot reach cairnd",
+	    local_path, strerror(errno));
+	local_path[0] = 0;
+}
+
 static void
 stop_listeners(void)
 {
@@ -314,6 +370,8 @@ stop_listeners(void)
 		syslog_stop(sysl[i]);
 	for (i = 0; i < nrelp; i++)
 		relp_stop(relp[i]);
+	if (local_path[0] != 0)
+		(void)unlink(local_path);
 }
 
 int
@@ -401,6 +459,7 @@ main(int argc, char **argv)
 	    "\"%s\"}", PACKAGE_VERSION, config_sha);
 	(void)writer_system_event(cairnd.writer, "system.start", fields);
 	start_listeners(&cfg);
+	start_local(&cfg);
 	log_info("cairnd %s ready: store %s, %llu entries", PACKAGE_VERSION,
 	    cfg.store, (unsigned long long)writer_tree_size(cairnd.writer));
 	for (;;) {

@@ -147,6 +147,8 @@ int	writer_submit(struct writer *, struct wreq *, int block);
 int	writer_submit_wait(struct writer *, struct wreq *, int block);
 size_t	writer_depth(const struct writer *);
 uint64_t writer_tree_size(const struct writer *);
+/* Has the writer sign a checkpoint now; waits for it; the note into out. */
+int	writer_checkpoint_now(struct writer *, struct cairn_buf *out);
 /* The newest signed checkpoint (a copy) into out. */
 int	writer_checkpoint_note(struct writer *, struct cairn_buf *out);
 /* Appends a system-stream event written by Cairn itself: fields is a JSON

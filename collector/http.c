@@ -18,6 +18,7 @@
  * progress finish on the old credentials, new connections get the new.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -75,7 +76,7 @@ struct http_server {
 	struct hd		*retired;
 };
 
-enum route { R_EVENTS, R_CHECKPOINT, R_HEALTHZ, R_METRICS };
+enum route { R_EVENTS, R_CHECKPOINT, R_CHECKPOINT_NOW, R_HEALTHZ, R_METRICS };
 
 static const struct {
 	const char	*path;
@@ -85,6 +86,7 @@ static const struct {
 } routes[] = {
 	{ "/v1/events", R_EVENTS, 1, ROLE_INGEST },
 	{ "/v1/checkpoint", R_CHECKPOINT, 0, 0 },
+	{ "/v1/checkpoint", R_CHECKPOINT_NOW, 1, ROLE_ADMIN },
 	{ "/healthz", R_HEALTHZ, 0, 0 },
 	{ "/metrics", R_METRICS, 0, ROLE_ADMIN },
 };
@@ -239,6 +241,50 @@ client_cert_ok(const struct hd *hd, struct MHD_Connection *c, const char **why)
 	return 1;
 }
 
+/*
+ * The local API: a connection on cairnd's unix socket is authenticated by
+ * the kernel (SO_PEERCRED), not by a token.  Root and cairnd's own user may
+ * do anything there; this is how cairn's writing commands reach the store
+ * while cairnd, its one writer, runs.  1: local and allowed, 0: not a unix
+ * socket, -1: local but refused.
+ */
+static int
+local_peer(struct MHD_Connection *c, struct token *tok)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct sockaddr_storage ss;
+	struct ucred uc;
+	struct passwd *pw;
+	socklen_t sl = sizeof ss, ul = sizeof uc;
+	const char *src;
+	int fd;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return 0;
+	fd = ci->connect_fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+	    ss.ss_family != AF_UNIX)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) != 0 ||
+	    (uc.uid != 0 && uc.uid != geteuid()))
+		return -1;
+	memset(tok, 0, sizeof *tok);
+	tok->roles = ROLE_INGEST | ROLE_QUERY | ROLE_REPORT | ROLE_ADMIN;
+	/* The CLI names its source (as it would writing directly), so that
+	 * re-sent events are recognised either way. */
+	src = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cairn-Source");
+	if (src != NULL && *src != '\0' && strlen(src) < sizeof tok->name &&
+	    cairn_utf8_valid((const uint8_t *)src, strlen(src)))
+		snprintf(tok->name, sizeof tok->name, "%s", src);
+	else {
+		pw = getpwuid(uc.uid);
+		snprintf(tok->name, sizeof tok->name, "local:%s",
+		    pw != NULL ? pw->pw_name : "unknown");
+	}
+	return 1;
+}
+
 /* Looks up the bearer token; 0, or an HTTP status (401/403) to answer. */
 static unsigned
 authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
@@ -246,6 +292,14 @@ authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
 {
 	const char *v, *secret;
 	size_t len;
+	int lp;
+
+	if ((lp = local_peer(c, tok)) != 0) {
+		if (lp > 0)
+			return 0;
+		*why = "only root and cairnd's user may use the local socket";
+		return MHD_HTTP_FORBIDDEN;
+	}
 
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -322,17 +376,27 @@ start(struct hreq *rq, struct MHD_Connection *c, const char *url,
 	size_t i;
 	char *end;
 
-	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
-		if (strcmp(url, routes[i].path) == 0)
+	size_t first = SIZE_MAX;
+	int ispost = strcmp(method, "POST") == 0;
+	int isget = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (strcmp(url, routes[i].path) != 0)
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		if (routes[i].post ? ispost : isget)
 			break;
-	if (i == sizeof routes / sizeof routes[0])
+	}
+	if (first == SIZE_MAX)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found",
 		    "no such endpoint", NULL);
-	if (routes[i].post ? strcmp(method, "POST") != 0 :
-	    strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	if (i == sizeof routes / sizeof routes[0]) {
+		i = first;
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "method not allowed", routes[i].post ? "use POST" :
 		    "use GET", routes[i].post ? allow_post : allow_get);
+	}
 	if (routes[i].role != 0) {
 		if (!client_cert_ok(rq->hd, c, &why)) {
 			metric_add(M_REJECTED_AUTH, 1);
@@ -349,6 +413,19 @@ start(struct hreq *rq, struct MHD_Connection *c, const char *url,
 	}
 	if (!routes[i].post)
 		return get(c, routes[i].route);
+	if (routes[i].route == R_CHECKPOINT_NOW) {
+		struct cairn_buf b = { 0 };
+		int rc;
+
+		/* A checkpoint on demand, signed by the writer thread. */
+		if ((rc = writer_checkpoint_now(cairnd.writer, &b)) != 0) {
+			cairn_buf_free(&b);
+			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "no checkpoint", cairn_strerror(rc), NULL);
+		}
+		return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b,
+		    NULL);
+	}
 
 	if (cairnd.stopping ||
 	    __atomic_load_n(&rq->hd->srv->stopping, __ATOMIC_RELAXED))

@@ -37,6 +37,10 @@ struct writer {
 	struct timespec		 cp_time;
 	struct cairn_buf	 note;		/* newest checkpoint, under mu */
 	unsigned long		 sysn;		/* system event counter */
+	int			 cp_wanted;	/* checkpoints asked for, under mu */
+	unsigned long		 cp_done;	/* checkpoints signed, under mu */
+	int			 cp_rc;		/* the last one's result */
+	pthread_cond_t		 cpdone;
 	char			 sysid[32];
 };
 
@@ -72,6 +76,11 @@ checkpoint(struct writer *w)
 		    cairn_store_errdetail(w->s));
 		metric_add(M_COMMIT_ERRORS, 1);
 		cairn_buf_free(&note);
+		pthread_mutex_lock(&w->mu);
+		w->cp_rc = rc;
+		w->cp_done++;
+		pthread_cond_broadcast(&w->cpdone);
+		pthread_mutex_unlock(&w->mu);
 		return;
 	}
 	metric_add(M_CHECKPOINTS, 1);
@@ -79,6 +88,9 @@ checkpoint(struct writer *w)
 	cairn_buf_free(&w->note);
 	w->note = note;
 	w->cp_size = w->size;
+	w->cp_rc = 0;
+	w->cp_done++;
+	pthread_cond_broadcast(&w->cpdone);
 	pthread_mutex_unlock(&w->mu);
 	clock_gettime(CLOCK_MONOTONIC, &w->cp_time);
 }
@@ -207,10 +219,11 @@ writer_main(void *arg)
 	struct wreq *group;
 	struct timespec until;
 	double interval = (double)w->cfg->checkpoint_interval;
+	int stop;
 
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->head == NULL && !w->stopping) {
+		while (w->head == NULL && !w->stopping && !w->cp_wanted) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&w->work, &w->mu, &until);
@@ -229,13 +242,19 @@ writer_main(void *arg)
 			pthread_cond_timedwait(&w->work, &w->mu, &until);
 		}
 		group = take(w);
-		if (group == NULL && w->stopping) {
-			pthread_mutex_unlock(&w->mu);
-			break;
-		}
+		stop = group == NULL && w->stopping;
 		pthread_mutex_unlock(&w->mu);
 		if (group != NULL)
 			commit_group(w, group);
+		pthread_mutex_lock(&w->mu);
+		if (w->cp_wanted) {
+			w->cp_wanted = 0;
+			pthread_mutex_unlock(&w->mu);
+			checkpoint(w);
+		} else
+			pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
 		/* Every interval while the log grows, hourly while it does not
 		 * (so a silent truncation shows), DESIGN.md. */
 		if ((w->size != w->cp_size && since(&w->cp_time) >= interval) ||
@@ -269,6 +288,7 @@ writer_start(struct writer **out, cairn_store *s, const struct config *cfg,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->room, NULL);
+	pthread_cond_init(&w->cpdone, NULL);
 	/* Start with a checkpoint of the tree as found, so one is always there. */
 	checkpoint(w);
 	if ((rc = pthread_create(&w->thr, NULL, writer_main, w)) != 0) {
@@ -363,6 +383,29 @@ writer_tree_size(const struct writer *w)
 }
 
 int
+writer_checkpoint_now(struct writer *w, struct cairn_buf *out)
+{
+	unsigned long before;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return ESHUTDOWN;
+	}
+	before = w->cp_done;
+	w->cp_wanted = 1;
+	pthread_cond_signal(&w->work);
+	/* Everything queued before the request is in it: the writer commits
+	 * its group first. */
+	while (w->cp_done == before)
+		pthread_cond_wait(&w->cpdone, &w->mu);
+	rc = w->cp_rc;
+	pthread_mutex_unlock(&w->mu);
+	return rc != 0 ? rc : writer_checkpoint_note(w, out);
+}
+
+int
 writer_checkpoint_note(struct writer *w, struct cairn_buf *out)
 {
 	int rc;
@@ -439,5 +482,6 @@ writer_stop(struct writer *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->cpdone);
 	free(w);
 }

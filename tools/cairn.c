@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "catalog.h"
@@ -430,6 +431,57 @@ flush_batch(cairn_store *s, cairn_event **evs, unsigned long *lines, size_t n,
 	return 0;
 }
 
+static uint64_t local_size;	/* tree size in the last local receipt */
+
+/* Sends a batch through cairnd's local API; receipts as flush_batch. */
+static int
+flush_local(const char *dir, const char *source, struct cairn_buf *body,
+    unsigned long *lines, size_t n, const struct opts *o, uint64_t *stored,
+    uint64_t *dups)
+{
+	struct cairn_buf resp = { 0 };
+	json_t *j, *r, *m;
+	size_t i;
+	int status, dup;
+
+	if (n == 0)
+		return 0;
+	if (cli_local_post(dir, "/v1/events", source, "application/x-ndjson",
+	    body->p, body->len, &status, &resp) != 0)
+		cli_die(1, "cairnd holds the store but its local socket %s/cairnd.sock "
+		    "does not answer", dir);
+	j = json_loadb((char *)resp.p, resp.len, 0, NULL);
+	if (status != 200 || j == NULL) {
+		m = j ? json_object_get(j, "message") : NULL;
+		fprintf(stderr, "%s: cairnd answered %d: %s\n", cli_cmd, status,
+		    m && json_is_string(m) ? json_string_value(m) : (char *)resp.p);
+		json_decref(j);
+		cairn_buf_free(&resp);
+		return 1;
+	}
+	r = json_object_get(j, "receipts");
+	for (i = 0; i < json_array_size(r) && i < n; i++) {
+		m = json_array_get(r, i);
+		dup = json_is_true(json_object_get(m, "duplicate"));
+		if (dup)
+			(*dups)++;
+		else
+			(*stored)++;
+		local_size = (uint64_t)json_integer_value(json_object_get(m,
+		    "tree_size"));
+		if (o->receipts)
+			printf("{\"duplicate\":%s,\"leaf_hash\":\"%s\",\"line\":%lu,"
+			    "\"seq\":%lld,\"tree_size\":%lld}\n", dup ? "true" :
+			    "false", json_string_value(json_object_get(m,
+			    "leaf_hash")), lines[i], (long long)json_integer_value(
+			    json_object_get(m, "seq")), (long long)json_integer_value(
+			    json_object_get(m, "tree_size")));
+	}
+	json_decref(j);
+	cairn_buf_free(&resp);
+	return 0;
+}
+
 static const char *
 default_source(void)
 {
@@ -439,6 +491,16 @@ default_source(void)
 	pw = getpwuid(geteuid());
 	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
 	return buf;
+}
+
+/* The path of cairnd's local socket for a store. */
+static const char *
+lpath(const char *dir)
+{
+	static char p[PATH_MAX];
+
+	snprintf(p, sizeof p, "%s/cairnd.sock", dir);
+	return p;
 }
 
 static int
@@ -460,7 +522,8 @@ cmd_append(int argc, char **argv)
 	size_t cap = 0, n = 0, nerr, i;
 	ssize_t len;
 	FILE *in = stdin;
-	int idx, rc, bad = 0;
+	struct cairn_buf body = { 0 };
+	int idx, rc, bad = 0, local = 0;
 
 	idx = parse_opts(argc, argv, allowed, &o);
 	if (argc - idx > 1)
@@ -472,9 +535,18 @@ cmd_append(int argc, char **argv)
 	source = o.source ? o.source : default_source();
 	if ((rc = cairn_catalog_default(&cat)) != 0)
 		cli_die(1, "catalog: %s", cairn_strerror(rc));
+	/* While cairnd holds the store, events go through it (one writer). */
+	if ((rc = cairn_store_open(dir, NULL, 0, &s)) == CAIRN_ELOCKED &&
+	    access(lpath(dir), F_OK) == 0) {
+		s = NULL;
+		local = 1;
+		if (o.checkpoint)
+			cli_die(2, "--checkpoint: cairnd signs checkpoints while it "
+			    "runs; use cairn checkpoint");
+	} else if (rc != 0)
+		s = cli_open_store(dir, 0);	/* says what is wrong, exits */
 	if (o.checkpoint)	/* load the key first: fail before writing */
 		sk = cli_load_key(cli_key_path(o.key, dir), o.passfile, o.passfd);
-	s = cli_open_store(dir, 0);
 	evs = calloc(o.batch, sizeof *evs);
 	lines = calloc(o.batch, sizeof *lines);
 	if (evs == NULL || lines == NULL)
@@ -499,11 +571,17 @@ cmd_append(int argc, char **argv)
 			continue;
 		}
 		lines[n++] = lineno;
+		if (local) {
+			cairn_buf_add(&body, line, (size_t)len);
+			cairn_buf_addc(&body, '\n');
+		}
 		if (n == o.batch) {
 			/* Past the first invalid line only validate, store nothing. */
-			if (!bad && flush_batch(s, evs, lines, n, &o, &stored,
-			    &dups) != 0)
+			if (!bad && (local ? flush_local(dir, source, &body, lines,
+			    n, &o, &stored, &dups) : flush_batch(s, evs, lines, n, &o,
+			    &stored, &dups)) != 0)
 				bad = 2;
+			body.len = 0;
 			for (i = 0; i < n; i++)
 				cairn_event_free(evs[i]);
 			n = 0;
@@ -511,8 +589,11 @@ cmd_append(int argc, char **argv)
 				break;
 		}
 	}
-	if (!bad && flush_batch(s, evs, lines, n, &o, &stored, &dups) != 0)
+	if (!bad && (local ? flush_local(dir, source, &body, lines, n, &o,
+	    &stored, &dups) : flush_batch(s, evs, lines, n, &o, &stored,
+	    &dups)) != 0)
 		bad = 2;
+	cairn_buf_free(&body);
 	for (i = 0; i < n; i++)
 		cairn_event_free(evs[i]);
 	free(line);
@@ -522,11 +603,14 @@ cmd_append(int argc, char **argv)
 	    (rc = cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note)) != 0)
 		cli_die(1, "checkpoint: %s: %s", cairn_strerror(rc),
 		    cairn_store_errdetail(s));
-	if (cairn_store_size(s, &size) != 0)
+	if (s == NULL)
+		size = local_size;
+	else if (cairn_store_size(s, &size) != 0)
 		size = 0;
-	fprintf(stderr, "%s: %llu appended, %llu already stored (duplicates), "
+	fprintf(stderr, "%s: %llu appended, %llu already stored (duplicates)%s, "
 	    "tree size %llu%s\n", cli_cmd, (unsigned long long)stored,
-	    (unsigned long long)dups, (unsigned long long)size,
+	    (unsigned long long)dups, local ? " through cairnd" : "",
+	    (unsigned long long)size,
 	    bad ? "; stopped at the first batch with an invalid line: fix it and "
 	    "run again (events already stored are recognised by id)" : "");
 	if (sk != NULL && !bad)
@@ -535,7 +619,8 @@ cmd_append(int argc, char **argv)
 	cairn_seckey_free(sk);
 	free(evs);
 	free(lines);
-	cairn_store_close(s);
+	if (s != NULL)
+		cairn_store_close(s);
 	cairn_catalog_free(cat);
 	return bad ? 1 : 0;
 }
@@ -771,7 +856,21 @@ cmd_checkpoint(int argc, char **argv)
 		s = cli_open_store(dir, CAIRN_STORE_RDONLY);
 		if ((rc = cairn_store_checkpoint_latest(s, &note)) != 0)
 			cli_die(1, "no checkpoint: %s", cairn_strerror(rc));
+	} else if ((rc = cairn_store_open(dir, NULL, 0, &s)) == CAIRN_ELOCKED &&
+	    access(lpath(dir), F_OK) == 0) {
+		int status;
+
+		/* cairnd holds the store and the key: it signs. */
+		if (cli_local_post(dir, "/v1/checkpoint", "cli", "text/plain", "",
+		    0, &status, &note) != 0 || status != 200)
+			cli_die(1, "cairnd holds the store but did not sign a "
+			    "checkpoint through %s", lpath(dir));
+		print_note(&note);
+		cairn_buf_free(&note);
+		return 0;
 	} else {
+		if (rc == 0)
+			cairn_store_close(s);
 		sk = cli_load_key(cli_key_path(o.key, dir), o.passfile, o.passfd);
 		s = cli_open_store(dir, 0);
 		rc = cairn_store_checkpoint(s, cairn_seckey_ed25519(sk), &note);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -266,4 +268,81 @@ cli_pubkey(const char *path, struct cairn_pubkey *pk)
 		cli_die(1, "%s: not a minisign public key (%s)", path,
 		    rc > 0 ? strerror(rc) : cairn_strerror(rc));
 	return 0;
+}
+
+/* Reads an HTTP/1.1 response (Content-Length bodies only: cairnd's). */
+static int
+read_response(int fd, int *status, struct cairn_buf *body)
+{
+	struct cairn_buf b = { 0 };
+	char buf[8192], *h, *cl;
+	size_t need = 0, hlen = 0;
+	ssize_t n;
+
+	for (;;) {
+		if ((n = read(fd, buf, sizeof buf)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (cairn_buf_add(&b, buf, (size_t)n) != 0)
+			break;
+		if (hlen == 0 && (h = strstr((char *)b.p, "\r\n\r\n")) != NULL) {
+			hlen = (size_t)(h + 4 - (char *)b.p);
+			cl = strcasestr((char *)b.p, "\r\nContent-Length:");
+			need = hlen + (cl != NULL && cl < h ?
+			    strtoul(cl + 17, NULL, 10) : 0);
+		}
+		if (hlen != 0 && b.len >= need)
+			break;
+	}
+	if (hlen == 0 || b.len < need || sscanf((char *)b.p, "HTTP/1.%*d %d",
+	    status) != 1) {
+		cairn_buf_free(&b);
+		return -1;
+	}
+	body->len = 0;
+	cairn_buf_add(body, b.p + hlen, need - hlen);
+	cairn_buf_free(&b);
+	return 0;
+}
+
+int
+cli_local_post(const char *store, const char *path, const char *source,
+    const char *ctype, const void *data, size_t len, int *status,
+    struct cairn_buf *resp)
+{
+	struct sockaddr_un sun;
+	struct cairn_buf req = { 0 };
+	const uint8_t *p;
+	size_t left;
+	ssize_t w;
+	int fd, rc = -1;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof sun.sun_path, "%s/cairnd.sock",
+	    store) >= sizeof sun.sun_path)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		close(fd);
+		return -1;
+	}
+	cairn_buf_printf(&req, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
+	    "Connection: close\r\nX-Cairn-Source: %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n", path, source, ctype, len);
+	if (len > 0)
+		cairn_buf_add(&req, data, len);
+	for (p = req.p, left = req.len; left > 0; p += w, left -= (size_t)w)
+		if ((w = write(fd, p, left)) <= 0)
+			goto out;
+	rc = read_response(fd, status, resp);
+out:
+	cairn_buf_free(&req);
+	close(fd);
+	return rc;
 }

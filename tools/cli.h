@@ -6,6 +6,7 @@
 
 #include "cairn.h"
 #include "keys.h"
+#include "util.h"
 
 /* mkdir -p: parents 0755, the last one with mode. */
 int		 cli_mkdirs(const char *path, int mode);
@@ -28,6 +29,11 @@ cairn_store	*cli_open_store(const char *dir, int flags);
 uint64_t	 cli_u64(const char *what, const char *s);
 /* The trusted public key for verification: --pubkey file, else the store's. */
 int		 cli_pubkey(const char *path, struct cairn_pubkey *);
+/* POSTs to cairnd's local API (the unix socket in the store directory):
+ * 0 with the HTTP status and body, or -1 if cairnd cannot be reached. */
+int		 cli_local_post(const char *store, const char *path,
+		    const char *source, const char *ctype, const void *, size_t,
+		    int *status, struct cairn_buf *resp);
 /* Prints err(3)-style messages with the subcommand's name. */
 void		 cli_die(int rc, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
