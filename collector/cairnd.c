@@ -252,6 +252,10 @@ reload(const char *why)
 	for (i = 0; i < nhttp; i++)
 		if (http[i] != NULL && http_reload_tls(http[i]) != 0)
 			log_err("reload: TLS material for HTTPS not reloaded");
+	for (i = 0; i < nsysl; i++)
+		if (syslog_reload_tls(sysl[i]) != 0)
+			log_err("reload: TLS material for syslog-tls not reloaded");
+	/* RELP-TLS listeners keep what librelp loaded at start (cairnd(8)). */
 	snprintf(fields, sizeof fields, "{\"trigger\":\"%s\",\"config_sha256\":"
 	    "\"%s\"}", why, config_sha);
 	(void)writer_system_event(cairnd.writer, "system.config_reloaded", fields);

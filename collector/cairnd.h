@@ -183,6 +183,8 @@ int	http_reload_tls(struct http_server *);
 struct syslog_server;
 int	syslog_start(struct syslog_server **, const struct listener *);
 void	syslog_stop(struct syslog_server *);
+/* Re-reads TLS material for new sessions (SIGHUP). */
+int	syslog_reload_tls(struct syslog_server *);
 
 /* relp.c: RELP (librelp), acknowledged after commit. */
 struct relp_server;

@@ -58,10 +58,10 @@ on_syslog(void *usr, unsigned char *host, unsigned char *ip,
 	int trusted, rc;
 
 	(void)host;
-	/* Over TLS with required, verified client certificates the sender
-	 * is authenticated; otherwise trust goes by address. */
-	trusted = (s->tls && cairnd.cfg->tls_verify == TLS_VERIFY_REQUIRE) ||
-	    trusted_ip((const char *)ip);
+	/* Over TLS the sender presented a certificate that verified against
+	 * tls_ca (tls_auth), so it is authenticated; otherwise trust goes by
+	 * address. */
+	trusted = s->tls || trusted_ip((const char *)ip);
 	snprintf(source, sizeof source, "%s:%s", s->tls ? "relp-tls" : "relp",
 	    (const char *)ip);
 	rc = syslog_ingest(msg, len, (const char *)ip, source, trusted,
@@ -105,12 +105,40 @@ relp_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Makes librelp accept only clients whose certificate verifies against
+ * tls_ca.  Its GnuTLS code checks the chain only in "name" mode ("certvalid"
+ * takes any certificate at all, and the default, "fingerprint", refuses all
+ * but listed fingerprints), so use "name" with permitted peers that match
+ * any name of up to MAXLABELS dot-separated labels: the chain is what counts.
+ * librelp refuses a client without a certificate in every x509 mode.
+ */
+#define MAXLABELS	16
+static int
+tls_auth(relpSrv_t *srv)
+{
+	static char name[] = "name";
+	char peer[2 * MAXLABELS];
+	size_t i;
+
+	if (relpSrvSetAuthMode(srv, name) != RELP_RET_OK)
+		return -1;
+	for (i = 0; i < MAXLABELS; i++) {
+		/* "*", "*.*", "*.*.*", ... */
+		peer[2 * i] = '*';
+		peer[2 * i + 1] = '\0';
+		if (relpSrvAddPermittedPeer(srv, peer) != RELP_RET_OK)
+			return -1;
+		peer[2 * i + 1] = '.';
+	}
+	return 0;
+}
+
 int
 relp_start(struct relp_server **out, const struct listener *l, int tls)
 {
 	static char pri[] =
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
-	static char certvalid[] = "certvalid";
 	struct relp_server *s;
 	relpSrv_t *srv;
 	char port[16], host[256];
@@ -143,8 +171,7 @@ relp_start(struct relp_server **out, const struct listener *l, int tls)
 		if (cairnd.cfg->tls_ca != NULL &&
 		    relpSrvSetCACert(srv, cairnd.cfg->tls_ca) != RELP_RET_OK)
 			goto fail;
-		if (cairnd.cfg->tls_verify == TLS_VERIFY_REQUIRE &&
-		    relpSrvSetAuthMode(srv, certvalid) != RELP_RET_OK)
+		if (tls_auth(srv) != 0)
 			goto fail;
 	}
 	if (relpEngineListnerConstructFinalize(s->eng, srv) != RELP_RET_OK) {

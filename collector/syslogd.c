@@ -29,11 +29,18 @@
 #include "syslogmsg.h"
 #include "sysevent.h"
 
+struct retired {
+	gnutls_certificate_credentials_t cred;
+	struct retired			*next;
+};
+
 struct syslog_server {
 	struct listener			*l;
 	pthread_t			 thr;
 	volatile int			 stop;
-	gnutls_certificate_credentials_t cred;
+	pthread_mutex_t			 credmu;
+	gnutls_certificate_credentials_t cred;	/* for new sessions */
+	struct retired			*old;	/* kept for sessions under way */
 	gnutls_priority_t		 prio;
 	volatile unsigned		 conns;
 };
@@ -309,7 +316,9 @@ tls_accept(struct conn *c)
 	if (gnutls_init(&c->tls, GNUTLS_SERVER) != 0)
 		return -1;
 	gnutls_priority_set(c->tls, s->prio);
+	pthread_mutex_lock(&s->credmu);
 	gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, s->cred);
+	pthread_mutex_unlock(&s->credmu);
 	gnutls_certificate_server_set_request(c->tls,
 	    cairnd.cfg->tls_verify == TLS_VERIFY_REQUIRE ? GNUTLS_CERT_REQUIRE :
 	    cairnd.cfg->tls_verify == TLS_VERIFY_OPTIONAL ? GNUTLS_CERT_REQUEST :
@@ -460,25 +469,66 @@ accept_main(void *arg)
 	return NULL;
 }
 
+/* Loads the certificate, key and CA into new credentials. */
+static int
+load_cred(gnutls_certificate_credentials_t *out)
+{
+	gnutls_certificate_credentials_t cred;
+	int r;
+
+	if ((r = gnutls_certificate_allocate_credentials(&cred)) != 0)
+		return -1;
+	if ((r = gnutls_certificate_set_x509_key_file(cred,
+	    cairnd.cfg->tls_cert, cairnd.cfg->tls_key, GNUTLS_X509_FMT_PEM)) != 0) {
+		log_err("TLS: %s / %s: %s", cairnd.cfg->tls_cert,
+		    cairnd.cfg->tls_key, gnutls_strerror(r));
+		gnutls_certificate_free_credentials(cred);
+		return -1;
+	}
+	if (cairnd.cfg->tls_ca != NULL &&
+	    gnutls_certificate_set_x509_trust_file(cred, cairnd.cfg->tls_ca,
+	    GNUTLS_X509_FMT_PEM) < 0) {
+		log_err("TLS: %s: cannot load the CA", cairnd.cfg->tls_ca);
+		gnutls_certificate_free_credentials(cred);
+		return -1;
+	}
+	*out = cred;
+	return 0;
+}
+
+/* SIGHUP: new sessions get freshly read material; sessions under way keep
+ * theirs, so no connection is dropped.  Bad new material changes nothing. */
+int
+syslog_reload_tls(struct syslog_server *s)
+{
+	gnutls_certificate_credentials_t cred;
+	struct retired *r;
+
+	if (s == NULL || s->l->kind != L_SYSLOG_TLS)
+		return 0;
+	if (load_cred(&cred) != 0)
+		return -1;
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		gnutls_certificate_free_credentials(cred);
+		return -1;
+	}
+	pthread_mutex_lock(&s->credmu);
+	r->cred = s->cred;
+	r->next = s->old;
+	s->old = r;
+	s->cred = cred;
+	pthread_mutex_unlock(&s->credmu);
+	log_info("syslog-tls %s:%s: TLS material reloaded",
+	    s->l->host[0] ? s->l->host : "127.0.0.1", s->l->port);
+	return 0;
+}
+
 /* Loads the certificate, key and CA for TLS listeners. */
 static int
 tls_setup(struct syslog_server *s)
 {
-	int r;
-
-	if ((r = gnutls_certificate_allocate_credentials(&s->cred)) != 0 ||
-	    (r = gnutls_certificate_set_x509_key_file(s->cred,
-	    cairnd.cfg->tls_cert, cairnd.cfg->tls_key, GNUTLS_X509_FMT_PEM)) != 0) {
-		log_err("TLS: %s / %s: %s", cairnd.cfg->tls_cert,
-		    cairnd.cfg->tls_key, gnutls_strerror(r));
+	if (load_cred(&s->cred) != 0)
 		return -1;
-	}
-	if (cairnd.cfg->tls_ca != NULL &&
-	    gnutls_certificate_set_x509_trust_file(s->cred, cairnd.cfg->tls_ca,
-	    GNUTLS_X509_FMT_PEM) < 0) {
-		log_err("TLS: %s: cannot load the CA", cairnd.cfg->tls_ca);
-		return -1;
-	}
 	/* TLS 1.2 and later only, GnuTLS's secure defaults otherwise. */
 	if (gnutls_priority_init(&s->prio,
 	    "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE",
@@ -495,6 +545,7 @@ syslog_start(struct syslog_server **out, const struct listener *l)
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return ENOMEM;
 	s->l = (struct listener *)(uintptr_t)l;
+	pthread_mutex_init(&s->credmu, NULL);
 	if (l->kind == L_SYSLOG_TLS && tls_setup(s) != 0) {
 		free(s);
 		return -1;
@@ -524,6 +575,14 @@ syslog_stop(struct syslog_server *s)
 		usleep(20000);
 	if (s->cred != NULL)
 		gnutls_certificate_free_credentials(s->cred);
+	while (s->old != NULL) {
+		struct retired *r = s->old;
+
+		s->old = r->next;
+		gnutls_certificate_free_credentials(r->cred);
+		free(r);
+	}
+	pthread_mutex_destroy(&s->credmu);
 	if (s->prio != NULL)
 		gnutls_priority_deinit(s->prio);
 	free(s);

@@ -41,6 +41,8 @@ struct writer {
 	unsigned long		 cp_done;	/* checkpoints signed, under mu */
 	int			 cp_rc;		/* the last one's result */
 	pthread_cond_t		 cpdone;
+	int64_t			 clock_off;	/* realtime - monotonic, us */
+	int			 clock_known;
 	char			 sysid[32];
 };
 
@@ -212,6 +214,8 @@ take(struct writer *w)
 	return first;
 }
 
+static void	watch_clock(struct writer *);
+
 static void *
 writer_main(void *arg)
 {
@@ -255,6 +259,7 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&w->mu);
 		if (stop)
 			break;
+		watch_clock(w);
 		/* Every interval while the log grows, hourly while it does not
 		 * (so a silent truncation shows), DESIGN.md. */
 		if ((w->size != w->cp_size && since(&w->cp_time) >= interval) ||
@@ -418,13 +423,13 @@ writer_checkpoint_note(struct writer *w, struct cairn_buf *out)
 	return rc;
 }
 
-int
-writer_system_event(struct writer *w, const char *type, const char *fields)
+/* Builds a system-stream event written by Cairn itself. */
+static int
+system_event(struct writer *w, const char *type, const char *fields,
+    cairn_event **out)
 {
 	struct cairn_verr errs[4];
-	struct cairn_receipt rcpt;
-	struct wreq r;
-	cairn_event *e;
+	struct timespec now;
 	json_t *ev, *f;
 	char id[64], ts[32];
 	size_t nerr;
@@ -435,13 +440,9 @@ writer_system_event(struct writer *w, const char *type, const char *fields)
 	pthread_mutex_lock(&w->mu);
 	snprintf(id, sizeof id, "%s-%lu", w->sysid, ++w->sysn);
 	pthread_mutex_unlock(&w->mu);
-	{
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		cairn_rfc3339_format((int64_t)now.tv_sec * 1000000 +
-		    now.tv_nsec / 1000, ts);
-	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	cairn_rfc3339_format((int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+	    ts);
 	ev = json_pack("{s:s, s:s, s:s}", "id", id, "type", type, "time", ts);
 	if (ev == NULL || json_object_update(ev, f) != 0) {
 		json_decref(f);
@@ -450,12 +451,23 @@ writer_system_event(struct writer *w, const char *type, const char *fields)
 	}
 	json_decref(f);
 	rc = cairn_event_prepare_json(w->cat, "cairnd", ev, CAIRN_EVENT_SYSTEM,
-	    &e, errs, 4, &nerr);
-	if (rc != 0) {
+	    out, errs, 4, &nerr);
+	if (rc != 0)
 		log_err("system event %s: %s %s %s", type, cairn_strerror(rc),
 		    nerr ? errs[0].field : "", nerr ? errs[0].msg : "");
+	return rc;
+}
+
+int
+writer_system_event(struct writer *w, const char *type, const char *fields)
+{
+	struct cairn_receipt rcpt;
+	struct wreq r;
+	cairn_event *e;
+	int rc;
+
+	if ((rc = system_event(w, type, fields, &e)) != 0)
 		return rc;
-	}
 	memset(&r, 0, sizeof r);
 	r.evs = &e;
 	r.n = 1;
@@ -463,6 +475,71 @@ writer_system_event(struct writer *w, const char *type, const char *fields)
 	rc = writer_submit_wait(w, &r, 1);
 	cairn_event_free(e);
 	return rc;
+}
+
+/* A system event queued by the writer thread itself (it cannot wait for
+ * its own commit): it frees itself once committed. */
+struct selfreq {
+	struct wreq		r;
+	cairn_event		*e;
+	struct cairn_receipt	 rcpt;
+};
+
+static void
+selfreq_done(struct wreq *r)
+{
+	struct selfreq *q = (struct selfreq *)r;
+
+	cairn_event_free(q->e);
+	free(q);
+}
+
+static void
+system_event_async(struct writer *w, const char *type, const char *fields)
+{
+	struct selfreq *q;
+
+	if ((q = calloc(1, sizeof *q)) == NULL)
+		return;
+	if (system_event(w, type, fields, &q->e) != 0) {
+		free(q);
+		return;
+	}
+	q->r.evs = &q->e;
+	q->r.n = 1;
+	q->r.rcpt = &q->rcpt;
+	q->r.done = selfreq_done;
+	if (writer_submit(w, &q->r, 0) != 0)
+		selfreq_done(&q->r);
+}
+
+/* Notices the wall clock stepping (NTP, an operator): the difference
+ * between it and the monotonic clock jumps.  received never goes back
+ * (store.c), and the step itself is recorded. */
+static void
+watch_clock(struct writer *w)
+{
+	struct timespec rt, mt;
+	int64_t off, step;
+	char fields[160], before[32], after[32];
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	off = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000 +
+	    (rt.tv_nsec - mt.tv_nsec) / 1000;
+	step = off - w->clock_off;
+	if (w->clock_known && (step > 1000000 || step < -1000000)) {
+		cairn_rfc3339_format((int64_t)rt.tv_sec * 1000000 +
+		    rt.tv_nsec / 1000 - step, before);
+		cairn_rfc3339_format((int64_t)rt.tv_sec * 1000000 +
+		    rt.tv_nsec / 1000, after);
+		log_warn("the clock stepped by %lld us", (long long)step);
+		snprintf(fields, sizeof fields, "{\"step_us\":%lld,\"before\":"
+		    "\"%s\",\"after\":\"%s\"}", (long long)step, before, after);
+		system_event_async(w, "system.clock_step", fields);
+	}
+	w->clock_off = off;
+	w->clock_known = 1;
 }
 
 void
