@@ -516,9 +516,9 @@ cairn_pubkey_write(const char *path, const struct cairn_pubkey *pk)
 	int rc;
 
 	cairn_pubkey_b64(pk, b64, sizeof b64);
-	/* minisign prints the key id as a little-endian u64. */
+	/* minisign prints the key id as a little-endian u64, unpadded. */
 	if ((rc = cairn_buf_printf(&b, UNTRUSTED_PREFIX
-	    "minisign public key %016" PRIX64 "\n%s\n",
+	    "minisign public key %" PRIX64 "\n%s\n",
 	    le64_get(pk->keyid), b64)) == 0)
 		rc = write_new_file(path, b.p, b.len, 0644);
 	cairn_buf_free(&b);
