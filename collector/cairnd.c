@@ -412,6 +412,8 @@ main(int argc, char **argv)
 	if (check) {
 		printf("%s: configuration ok (%zu listeners, %zu tokens)\n", path,
 		    cfg.nlisteners, cairnd.tokens ? tokens_count(cairnd.tokens) : 0);
+		tokens_free(cairnd.tokens);
+		config_free(&cfg);
 		return 0;
 	}
 	log_init("cairnd", fg, verbose);

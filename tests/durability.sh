@@ -5,6 +5,10 @@
 # event is present; at the end nothing is stored twice and cairn verify
 # passes.  SIGTERM under load loses nothing accepted and writes system.stop.
 . "${top_srcdir:-.}/tests/lib.sh"
+# Under LeakSanitizer: librelp leaks a session's epoll record when it is
+# stopped with the session open (at exit only); not ours to report.
+echo 'leak:librelp.so' > "$T/lsan.supp"
+export LSAN_OPTIONS="suppressions=$T/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 command -v curl >/dev/null 2>&1 || { echo "SKIP: no curl"; exit 77; }
 ROUNDS=${DURABILITY_ROUNDS:-20}
@@ -29,10 +33,11 @@ rnd_pause() {
 
 # load TRANSPORT PREFIX: starts the load client in the background; LOAD_PID.
 load() {
+	: > "$T/acked.$2"
 	if [ "$1" = http ]; then
-		"$LOADCLIENT" http "$HTTP_PORT" "$ING" 10000000 "$2" > "$T/acked.$2" &
+		"$LOADCLIENT" http "$HTTP_PORT" "$ING" 10000000 "$2" >> "$T/acked.$2" &
 	else
-		"$LOADCLIENT" relp "$RELP_PORT" 10000000 "$2" > "$T/acked.$2" &
+		"$LOADCLIENT" relp "$RELP_PORT" 10000000 "$2" >> "$T/acked.$2" &
 	fi
 	LOAD_PID=$!
 	PIDS="$PIDS $LOAD_PID"
@@ -71,7 +76,7 @@ kill_rounds() {
 		sleep 0.1; w=$((w + 1))
 	done
 	kill "$LOAD_PID"; wait "$LOAD_PID" 2>/dev/null
-	stop_cairnd
+	check "$tr: cairnd stops cleanly" stop_cairnd
 	acked=$(sort -u "$T/acked.$pfx" | wc -l)
 	[ $bad -eq 0 ] && ok "$tr: $ROUNDS SIGKILLs, every acknowledged event present after each ($acked acknowledged)"
 	ids "$pfx" | sort > "$T/s"
@@ -104,7 +109,7 @@ stops=$("$CAIRN" dump | grep -c '"type":"system.stop"')
 load http HT; lh=$LOAD_PID
 load relp RT; lr=$LOAD_PID
 n=0
-while { [ "$(wc -l < "$T/acked.HT")" -lt 50 ] || [ "$(wc -l < "$T/acked.RT")" -lt 50 ]; } &&
+while { [ "$(wc -l < "$T/acked.HT")" -lt 200 ] || [ "$(wc -l < "$T/acked.RT")" -lt 200 ]; } &&
     [ $n -lt 200 ]; do
 	sleep 0.05; n=$((n + 1))
 done
@@ -132,4 +137,9 @@ else
 	not_ok "no system.stop from the SIGTERM"; tail -n 2 "$T/out"
 fi
 check "cairn verify after SIGTERM under load" "$CAIRN" verify
+# A sanitizer build reports into cairnd's log.
+if grep -Eq 'Sanitizer|runtime error' "$T/cairnd.log" 2>/dev/null; then
+	not_ok "sanitizer report in cairnd's log"
+	grep -E -A 30 'Sanitizer|runtime error' "$T/cairnd.log" | head -n 60 | sed 's/^/    /'
+fi
 finish

@@ -56,7 +56,8 @@ EXAMPLES="$top_srcdir/schemas/examples/events.ndjson"
 
 # free_port: a TCP and UDP port on loopback nobody listens on.
 free_port() {
-	p=$(( 20000 + ($$ * 37 + ${1:-0} * 101 + $(od -An -N2 -tu2 /dev/urandom)) % 40000 ))
+	# Below the kernel's range for outgoing connections (32768 and up).
+	p=$(( 10000 + ($$ * 37 + ${1:-0} * 101 + $(od -An -N2 -tu2 /dev/urandom)) % 22000 ))
 	while ss -Hltun 2>/dev/null | awk '{print $5}' | grep -q ":$p\$"; do
 		p=$((p + 1))
 	done
