@@ -43,7 +43,6 @@ struct writer {
 	pthread_cond_t		 cpdone;
 	int64_t			 clock_off;	/* realtime - monotonic, us */
 	int			 clock_known;
-	size_t			 last_reqs;	/* requests in the last group */
 	char			 sysid[32];
 };
 
@@ -236,12 +235,8 @@ writer_main(void *arg)
 				break;	/* time for a checkpoint check */
 		}
 		if (w->head != NULL && w->depth < w->cfg->batch_size &&
-		    w->cfg->batch_delay_ms > 0 && !w->stopping &&
-		    w->last_reqs > 1) {
-			/* Group commit: give other senders a moment to join, but
-			 * only when several are sending (the last group had more
-			 * than one request): a lone sender waiting for each
-			 * acknowledgement (RELP, one HTTP client) gains nothing. */
+		    w->cfg->batch_delay_ms > 0 && !w->stopping) {
+			/* Group commit: give other senders a moment to join. */
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += (long)w->cfg->batch_delay_ms * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
@@ -251,12 +246,6 @@ writer_main(void *arg)
 			pthread_cond_timedwait(&w->work, &w->mu, &until);
 		}
 		group = take(w);
-		if (group != NULL) {
-			struct wreq *r;
-
-			for (w->last_reqs = 0, r = group; r != NULL; r = r->next)
-				w->last_reqs++;
-		}
 		stop = group == NULL && w->stopping;
 		pthread_mutex_unlock(&w->mu);
 		if (group != NULL)
