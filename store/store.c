@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -1701,68 +1702,123 @@ check_entry(struct vstate *vs, const uint8_t *p, size_t len,
 	return 0;
 }
 
-int
-cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
-    struct cairn_verify_report *r)
+/*
+ * verify runs as a two-stage pipeline: a reader thread walks the entries and
+ * the Merkle nodes in key order, hashing every leaf and recomputing every
+ * node (the SHA-256 half), and hands copies of the entries on in chunks; the
+ * calling thread checks each entry's JSON and its three chains, and the
+ * checkpoints.  Each stage reads its own snapshot; entries below the size
+ * taken at the start are the same in both (append-only).
+ */
+#define VCHUNK		512
+#define VQUEUE		4
+
+struct vitem {
+	uint64_t	seq;
+	size_t		off, len;
+	uint8_t		leaf[CAIRN_HASH_LEN];
+	uint8_t		root[CAIRN_HASH_LEN];	/* tree root after this entry */
+	int		has_root;		/* a checkpoint has this size */
+};
+
+struct vchunk {
+	struct vitem	 item[VCHUNK];
+	size_t		 n;
+	struct cairn_buf data;
+	int		 last;		/* nothing follows */
+};
+
+struct vpipe {
+	cairn_store	*s;
+	uint64_t	 n;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct vchunk	*q[VQUEUE + 2];	/* ring of full chunks: room for all */
+	size_t		 head, count;
+	struct vchunk	*free[VQUEUE + 2];
+	size_t		 nfree;
+	volatile int	 abort;		/* the consumer gave up */
+	struct cairn_verify_report pr;	/* the reader's findings */
+	int		 prc;		/* the reader's return code */
+};
+
+static struct vchunk *
+vget_free(struct vpipe *vp)
 {
+	struct vchunk *c;
+
+	pthread_mutex_lock(&vp->mu);
+	while (vp->nfree == 0 && !vp->abort)
+		pthread_cond_wait(&vp->cv, &vp->mu);
+	c = vp->nfree ? vp->free[--vp->nfree] : NULL;
+	pthread_mutex_unlock(&vp->mu);
+	if (c != NULL) {
+		c->n = 0;
+		c->data.len = 0;
+		c->last = 0;
+	}
+	return c;
+}
+
+static void
+vput_full(struct vpipe *vp, struct vchunk *c)
+{
+	pthread_mutex_lock(&vp->mu);
+	vp->q[(vp->head + vp->count) % (VQUEUE + 2)] = c;
+	vp->count++;
+	pthread_cond_broadcast(&vp->cv);
+	pthread_mutex_unlock(&vp->mu);
+}
+
+/* The reader stage. */
+static void *
+vreader(void *arg)
+{
+	struct vpipe *vp = arg;
+	cairn_store *s = vp->s;
 	struct vstate vs;
 	struct cairn_frontier fr;
-	struct amap am = { 0 };
+	struct vchunk *c;
+	struct vitem *it;
 	MDB_cursor *ecur = NULL, *ccur = NULL;
 	MDB_val k, v, ck, cv;
-	uint64_t n, count[CAIRN_NSTREAMS] = { 0 }, cpsize = 0, want;
-	uint8_t head[CAIRN_NSTREAMS][CAIRN_HASH_LEN], last[CAIRN_HASH_LEN];
-	uint8_t root[CAIRN_HASH_LEN], leaf[CAIRN_HASH_LEN], kb[16];
-	const uint8_t *p;
-	size_t len;
-	int64_t received = 0;
-	int rc, crc, idx = 0;
+	uint8_t kb[16];
+	uint64_t cpsize = 0, want;
 	unsigned since = 0;
+	int rc, crc;
 
-	memset(r, 0, sizeof *r);
 	memset(&vs, 0, sizeof vs);
-	memset(head, 0, sizeof head);
-	memset(last, 0, sizeof last);
 	memset(&fr, 0, sizeof fr);
 	vs.s = s;
-	vs.r = r;
-	if (pubkey == NULL)
-		pubkey = s->pubkey;
+	vs.r = &vp->pr;
 	if ((rc = rtxn(s, &vs.txn)) != 0)
-		return rc;
-	if ((rc = count_entries(vs.txn, s->entries, &n)) != 0 ||
-	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->entries, &ecur))) != 0 ||
+		goto done;
+	if ((rc = mdbrc(mdb_cursor_open(vs.txn, s->entries, &ecur))) != 0 ||
 	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->nodes, &vs.ncur))) != 0 ||
 	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->checkpoints, &ccur))) != 0)
-		goto out;
+		goto done;
 	crc = mdb_cursor_get(ccur, &ck, &cv, MDB_FIRST);
-	if (crc == 0)
-		cpsize = cairn_get_be64(ck.mv_data);
-	/* Checkpoints of the empty tree come before any entry. */
-	while (crc == 0 && cpsize == 0) {
-		cairn_frontier_root(&fr, root);
-		if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size, pubkey,
-		    root, count, head)) != 0)
-			goto out;
-		if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
-			cpsize = cairn_get_be64(ck.mv_data);
-	}
-	for (vs.seq = 0; vs.seq < n; vs.seq++) {
+	while (crc == 0 && (cpsize = cairn_get_be64(ck.mv_data)) == 0)
+		crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT);
+	if ((c = vget_free(vp)) == NULL)
+		goto done;
+	for (vs.seq = 0; vs.seq < vp->n && !vp->abort; vs.seq++) {
 		if (++since == RENEW_EVERY) {
-			/* Renew, then put the three cursors back where they were. */
+			/* Renew, then put the cursors back where they were. */
 			since = 0;
 			mdb_txn_reset(vs.txn);
 			if ((rc = mdbrc(mdb_txn_renew(vs.txn))) != 0 ||
 			    (rc = mdbrc(mdb_cursor_renew(vs.txn, ecur))) != 0 ||
 			    (rc = mdbrc(mdb_cursor_renew(vs.txn, vs.ncur))) != 0 ||
 			    (rc = mdbrc(mdb_cursor_renew(vs.txn, ccur))) != 0)
-				goto out;
+				break;
 			cairn_put_be64(kb, cairn_merkle_nodes(vs.seq) - 1);
 			val(&k, kb, 8);
 			if ((rc = mdbrc(mdb_cursor_get(vs.ncur, &k, &v, MDB_SET))) != 0)
-				goto out;
+				break;
 			if (crc == 0) {
-				memcpy(kb, ck.mv_data, 16);
+				cairn_put_be64(kb, cpsize);
+				memset(kb + 8, 0, 8);
 				val(&ck, kb, 16);
 				crc = mdb_cursor_get(ccur, &ck, &cv, MDB_SET_RANGE);
 			}
@@ -1773,51 +1829,198 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 			rc = mdb_cursor_get(ecur, &k, &v, vs.seq ? MDB_NEXT : MDB_FIRST);
 		if (rc != 0 || k.mv_size != 8 || cairn_get_be64(k.mv_data) != vs.seq) {
 			rc = vfail(&vs, 1, vs.seq, "entry is missing");
-			goto out;
+			break;
 		}
-		p = v.mv_data;
-		len = v.mv_size;
-		r->entries++;
-		r->bytes += len;
-		cairn_leaf_hash(p, len, leaf);
-		if ((rc = cairn_frontier_push(&fr, leaf, checknode, &vs)) != 0)
-			goto out;
-		if ((rc = check_entry(&vs, p, len, leaf, last, head, &am,
-		    &received, &idx)) != 0)
-			goto out;
-		memcpy(head[idx], leaf, CAIRN_HASH_LEN);
-		count[idx]++;
-		memcpy(last, leaf, CAIRN_HASH_LEN);
-		while (crc == 0 && cpsize == vs.seq + 1) {
-			cairn_frontier_root(&fr, root);
-			if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size,
-			    pubkey, root, count, head)) != 0)
-				goto out;
-			if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
-				cpsize = cairn_get_be64(ck.mv_data);
+		if (c->n == VCHUNK) {
+			vput_full(vp, c);
+			if ((c = vget_free(vp)) == NULL)
+				goto done;
+		}
+		it = &c->item[c->n];
+		it->seq = vs.seq;
+		it->off = c->data.len;
+		it->len = v.mv_size;
+		it->has_root = 0;
+		if (cairn_buf_add(&c->data, v.mv_data, v.mv_size) != 0) {
+			rc = CAIRN_ENOMEM;
+			break;
+		}
+		cairn_leaf_hash(v.mv_data, v.mv_size, it->leaf);
+		if ((rc = cairn_frontier_push(&fr, it->leaf, checknode, &vs)) != 0)
+			break;
+		if (crc == 0 && cpsize == vs.seq + 1) {
+			cairn_frontier_root(&fr, it->root);
+			it->has_root = 1;
+			while (crc == 0 && cpsize == vs.seq + 1)
+				if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
+					cpsize = cairn_get_be64(ck.mv_data);
+		}
+		vp->pr.entries++;
+		vp->pr.bytes += v.mv_size;
+		c->n++;
+	}
+	/* No stored node may exist beyond the tree's own. */
+	if (rc == 0 && !vp->abort) {
+		want = cairn_merkle_nodes(vp->n);
+		if (mdb_cursor_get(vs.ncur, &k, &v, MDB_NEXT) == 0 &&
+		    cairn_get_be64(k.mv_data) < want)
+			rc = vfail(&vs, 0, 0, "unexpected Merkle node at position "
+			    "%llu", (unsigned long long)cairn_get_be64(k.mv_data));
+	}
+	c->last = 1;
+	vp->prc = rc;
+	vput_full(vp, c);
+	c = NULL;
+done:
+	if (c != NULL || vs.txn == NULL || rc != vp->prc) {
+		/* Failed before handing a last chunk on: send an empty one. */
+		vp->prc = rc ? rc : CAIRN_ENOMEM;
+		pthread_mutex_lock(&vp->mu);
+		if (c == NULL && vp->nfree > 0)
+			c = vp->free[--vp->nfree];
+		pthread_mutex_unlock(&vp->mu);
+		if (c != NULL) {
+			c->n = 0;
+			c->last = 1;
+			vput_full(vp, c);
 		}
 	}
-	rc = 0;
+	if (ecur != NULL)
+		mdb_cursor_close(ecur);
+	if (vs.ncur != NULL)
+		mdb_cursor_close(vs.ncur);
+	if (ccur != NULL)
+		mdb_cursor_close(ccur);
+	if (vs.txn != NULL)
+		mdb_txn_abort(vs.txn);
+	return NULL;
+}
+
+int
+cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
+    struct cairn_verify_report *r)
+{
+	struct vpipe vp;
+	struct vstate vs;
+	struct cairn_frontier empty;
+	struct amap am = { 0 };
+	struct vchunk chunks[VQUEUE + 2], *c;
+	struct vitem *it;
+	pthread_t thr;
+	MDB_cursor *ccur = NULL;
+	MDB_val ck, cv;
+	uint64_t n, count[CAIRN_NSTREAMS] = { 0 }, cpsize = 0;
+	uint8_t head[CAIRN_NSTREAMS][CAIRN_HASH_LEN], last[CAIRN_HASH_LEN];
+	uint8_t root[CAIRN_HASH_LEN];
+	int64_t received = 0;
+	int rc, crc, idx = 0, started = 0, done = 0;
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	memset(&vs, 0, sizeof vs);
+	memset(&vp, 0, sizeof vp);
+	memset(head, 0, sizeof head);
+	memset(last, 0, sizeof last);
+	memset(&empty, 0, sizeof empty);
+	memset(chunks, 0, sizeof chunks);
+	vs.s = s;
+	vs.r = r;
+	if (pubkey == NULL)
+		pubkey = s->pubkey;
+	if ((rc = rtxn(s, &vs.txn)) != 0)
+		return rc;
+	if ((rc = count_entries(vs.txn, s->entries, &n)) != 0 ||
+	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->checkpoints, &ccur))) != 0)
+		goto out;
+	crc = mdb_cursor_get(ccur, &ck, &cv, MDB_FIRST);
+	if (crc == 0)
+		cpsize = cairn_get_be64(ck.mv_data);
+	/* Checkpoints of the empty tree come before any entry. */
+	while (crc == 0 && cpsize == 0) {
+		cairn_frontier_root(&empty, root);
+		if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size, pubkey,
+		    root, count, head)) != 0)
+			goto out;
+		if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
+			cpsize = cairn_get_be64(ck.mv_data);
+	}
+	vp.s = s;
+	vp.n = n;
+	pthread_mutex_init(&vp.mu, NULL);
+	pthread_cond_init(&vp.cv, NULL);
+	for (i = 0; i < VQUEUE + 2; i++)
+		vp.free[vp.nfree++] = &chunks[i];
+	if ((rc = pthread_create(&thr, NULL, vreader, &vp)) != 0)
+		goto out;
+	started = 1;
+	while (!done) {
+		pthread_mutex_lock(&vp.mu);
+		while (vp.count == 0)
+			pthread_cond_wait(&vp.cv, &vp.mu);
+		c = vp.q[vp.head];
+		vp.head = (vp.head + 1) % (VQUEUE + 2);
+		vp.count--;
+		pthread_mutex_unlock(&vp.mu);
+		done = c->last;
+		for (i = 0; i < c->n && rc == 0; i++) {
+			it = &c->item[i];
+			vs.seq = it->seq;
+			if ((rc = check_entry(&vs, c->data.p + it->off, it->len,
+			    it->leaf, last, head, &am, &received, &idx)) != 0)
+				break;
+			memcpy(head[idx], it->leaf, CAIRN_HASH_LEN);
+			count[idx]++;
+			memcpy(last, it->leaf, CAIRN_HASH_LEN);
+			r->entries++;
+			r->bytes += it->len;
+			while (it->has_root && crc == 0 && cpsize == it->seq + 1) {
+				if ((rc = check_checkpoint(&vs, cv.mv_data,
+				    cv.mv_size, pubkey, it->root, count, head)) != 0)
+					break;
+				if ((crc = mdb_cursor_get(ccur, &ck, &cv,
+				    MDB_NEXT)) == 0)
+					cpsize = cairn_get_be64(ck.mv_data);
+			}
+		}
+		pthread_mutex_lock(&vp.mu);
+		vp.free[vp.nfree++] = c;
+		if (rc != 0)
+			vp.abort = 1;
+		pthread_cond_broadcast(&vp.cv);
+		pthread_mutex_unlock(&vp.mu);
+		if (rc != 0)
+			break;
+		/* The reader's finding comes after every entry before it. */
+		if (done && vp.pr.failed) {
+			r->failed = 1;
+			r->has_seq = vp.pr.has_seq;
+			r->bad_seq = vp.pr.bad_seq;
+			memcpy(r->what, vp.pr.what, sizeof r->what);
+			rc = CAIRN_ECORRUPT;
+		} else if (done && vp.prc != 0)
+			rc = vp.prc;
+	}
+	if (rc != 0)
+		goto out;
 	if (crc == 0 && cpsize <= n) {
 		rc = vfail(&vs, 0, 0, "checkpoint of size %llu is out of order",
 		    (unsigned long long)cpsize);
 		goto out;
 	}
-	/* No stored node may exist beyond the tree's own. */
-	want = cairn_merkle_nodes(n);
-	if (mdb_cursor_get(vs.ncur, &k, &v, MDB_NEXT) == 0 &&
-	    cairn_get_be64(k.mv_data) < want) {
-		rc = vfail(&vs, 0, 0, "unexpected Merkle node at position %llu",
-		    (unsigned long long)cairn_get_be64(k.mv_data));
-		goto out;
-	}
 	if ((rc = check_cpfile(s, vs.txn, n)) != 0)
 		rc = vfail(&vs, 0, 0, "%s", s->detail);
 out:
-	if (ecur != NULL)
-		mdb_cursor_close(ecur);
-	if (vs.ncur != NULL)
-		mdb_cursor_close(vs.ncur);
+	if (started) {
+		pthread_mutex_lock(&vp.mu);
+		vp.abort = 1;
+		pthread_cond_broadcast(&vp.cv);
+		pthread_mutex_unlock(&vp.mu);
+		pthread_join(thr, NULL);
+		pthread_mutex_destroy(&vp.mu);
+		pthread_cond_destroy(&vp.cv);
+	}
+	for (i = 0; i < VQUEUE + 2; i++)
+		cairn_buf_free(&chunks[i].data);
 	if (ccur != NULL)
 		mdb_cursor_close(ccur);
 	mdb_txn_abort(vs.txn);
