@@ -76,22 +76,6 @@ le64_put(uint8_t *p, uint64_t v)
 	}
 }
 
-/*
- * cairn_unb64() after checking the alphabet (RFC 4648 section 4):
- * libsodium 1.0.18 decodes bytes >= 0x80 as '/', which would let two
- * texts carry one value.
- */
-static int
-unb64(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return CAIRN_EINVAL;
-	return cairn_unb64(s, n, out, cap, outlen);
-}
-
 /* Takes the next line off [*p, end), without its "\n" or "\r\n"; 0 at the end. */
 static int
 next_line(const char **p, const char *end, const char **s, size_t *n)
@@ -194,7 +178,7 @@ seckey_decode(const uint8_t *text, size_t len, uint8_t raw[SK_LEN])
 
 	if ((rc = key_b64_line((const char *)text, len, 0, &b64, &b64len)) != 0)
 		return rc;
-	if (unb64(b64, b64len, raw, SK_LEN, &n) != 0 || n != SK_LEN)
+	if (cairn_unb64(b64, b64len, raw, SK_LEN, &n) != 0 || n != SK_LEN)
 		return CAIRN_EFORMAT;
 	/* Tags first, as minisign does: Ed25519, BLAKE2b, scrypt or none. */
 	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + SK_CHKALG, "B2", 2) != 0)
@@ -536,7 +520,7 @@ cairn_pubkey_parse(const char *text, size_t len, struct cairn_pubkey *pk)
 
 	if ((rc = key_b64_line(text, len, 1, &b64, &b64len)) != 0)
 		return rc;
-	if (unb64(b64, b64len, raw, sizeof raw, &n) != 0 || n != PK_LEN ||
+	if (cairn_unb64(b64, b64len, raw, sizeof raw, &n) != 0 || n != PK_LEN ||
 	    memcmp(raw, "Ed", 2) != 0)
 		return CAIRN_EFORMAT;
 	memcpy(pk->keyid, raw + 2, CAIRN_KEYID_LEN);
@@ -668,9 +652,9 @@ cairn_minisign_verify(struct cairn_minisign *m, const struct cairn_pubkey *pk,
 	    n[2] < strlen(TRUSTED_PREFIX) ||
 	    memcmp(l[2], TRUSTED_PREFIX, strlen(TRUSTED_PREFIX)) != 0)
 		return CAIRN_EFORMAT;
-	if (unb64(l[1], n[1], sig, sizeof sig, &nn) != 0 || nn != SIG_LEN)
+	if (cairn_unb64(l[1], n[1], sig, sizeof sig, &nn) != 0 || nn != SIG_LEN)
 		return CAIRN_EFORMAT;
-	if (unb64(l[3], n[3], global, sizeof global, &nn) != 0 ||
+	if (cairn_unb64(l[3], n[3], global, sizeof global, &nn) != 0 ||
 	    nn != sizeof global)
 		return CAIRN_EFORMAT;
 	/* Prehashed only; legacy "Ed" is refused (see keys.h). */

@@ -21,22 +21,6 @@ const char *const cairn_stream_names[CAIRN_NSTREAMS] = {
 };
 
 /*
- * cairn_unb64() after checking the alphabet (RFC 4648 section 4):
- * libsodium 1.0.18 decodes bytes >= 0x80 as '/', which would let two
- * texts carry one value.
- */
-static int
-unb64(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return CAIRN_EINVAL;
-	return cairn_unb64(s, n, out, cap, outlen);
-}
-
-/*
  * Decodes one UTF-8 sequence at p (n > 0 bytes left) into *cp; returns its
  * length, or 0 if it is malformed, overlong, a surrogate or above U+10FFFF
  * (RFC 3629 section 4).
@@ -182,7 +166,7 @@ cairn_vkey_parse(const char *s, size_t len, char *name, size_t namecap,
 	if (cairn_note_name_ok(s, nlen) != 0 || len - nlen < 1 + 8 + 1 ||
 	    s[nlen + 9] != '+' || cairn_unhex(s + nlen + 1, 8, kh, 4) != 0)
 		return CAIRN_EFORMAT;
-	if (unb64(s + nlen + 10, len - nlen - 10, key, sizeof key,
+	if (cairn_unb64(s + nlen + 10, len - nlen - 10, key, sizeof key,
 	    &klen) != 0 || klen != sizeof key || key[0] != ALG_ED25519)
 		return CAIRN_EFORMAT;
 	memcpy(nbuf, s, nlen);
@@ -248,7 +232,7 @@ note_sigline(const uint8_t *l, size_t n, const uint8_t *text, size_t textlen,
 		return CAIRN_EFORMAT;
 	nlen = (size_t)(sp - l);
 	if (!name_valid(l, nlen) || n - nlen - 1 == 0 ||
-	    unb64((const char *)sp + 1, n - nlen - 1, dec, deccap,
+	    cairn_unb64((const char *)sp + 1, n - nlen - 1, dec, deccap,
 	    &declen) != 0 || declen < 5)
 		return CAIRN_EFORMAT;
 	/* Another key, even one sharing our name or key hash: ignore it. */
@@ -376,7 +360,7 @@ parse_hash(const uint8_t *s, size_t n, uint8_t out[CAIRN_HASH_LEN])
 {
 	size_t len;
 
-	if (n != ROOT_B64_LEN || unb64((const char *)s, n, out,
+	if (n != ROOT_B64_LEN || cairn_unb64((const char *)s, n, out,
 	    CAIRN_HASH_LEN, &len) != 0 || len != CAIRN_HASH_LEN)
 		return CAIRN_EFORMAT;
 	return 0;
