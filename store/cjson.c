@@ -882,45 +882,11 @@ int
 cairn_cjson_member(const uint8_t *s, size_t n, const char *key,
     const uint8_t **val, size_t *vlen)
 {
-	const uint8_t *p, *end, *ks, *vs;
-	size_t klen, keylen;
-	int r;
+	int rc;
 
-	*val = NULL;
-	*vlen = 0;
-	if (s == NULL || n < 2 || s[0] != '{')
-		return CAIRN_EJSON;
-	keylen = strlen(key);
-	p = s + 1;
-	end = s + n;
-	if (*p == '}')
-		return CAIRN_ENOTFOUND;
-	for (;;) {
-		if (p >= end || *p != '"')
-			return CAIRN_EJSON;
-		ks = p + 1;
-		if ((p = skip_string(p, end)) == NULL)
-			return CAIRN_EJSON;
-		klen = (size_t)(p - 1 - ks);
-		if (p >= end || *p != ':')
-			return CAIRN_EJSON;
-		vs = ++p;
-		if ((p = skip_value(p, end)) == NULL || p >= end)
-			return CAIRN_EJSON;
-		r = key_cmp(ks, klen, memchr(ks, '\\', klen) != NULL,
-		    (const uint8_t *)key, keylen, 0);
-		if (r == 0) {
-			*val = vs;
-			*vlen = (size_t)(p - vs);
-			return 0;
-		}
-		/* Keys are sorted: once past key it cannot follow. */
-		if (r > 0 || *p == '}')
-			return CAIRN_ENOTFOUND;
-		if (*p != ',')
-			return CAIRN_EJSON;
-		p++;
-	}
+	if ((rc = cairn_cjson_members(s, n, &key, 1, val, vlen)) != 0)
+		return rc;
+	return *val != NULL ? 0 : CAIRN_ENOTFOUND;
 }
 
 int
