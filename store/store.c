@@ -1778,7 +1778,7 @@ vreader(void *arg)
 	cairn_store *s = vp->s;
 	struct vstate vs;
 	struct cairn_frontier fr;
-	struct vchunk *c;
+	struct vchunk *c = NULL;
 	struct vitem *it;
 	MDB_cursor *ecur = NULL, *ccur = NULL;
 	MDB_val k, v, ck, cv;
