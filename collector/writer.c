@@ -228,7 +228,7 @@ writer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->head == NULL && !w->stopping && !w->cp_wanted) {
-			clock_gettime(CLOCK_REALTIME, &until);
+			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&w->work, &w->mu, &until);
 			if (w->head == NULL)
@@ -237,7 +237,7 @@ writer_main(void *arg)
 		if (w->head != NULL && w->depth < w->cfg->batch_size &&
 		    w->cfg->batch_delay_ms > 0 && !w->stopping) {
 			/* Group commit: give other senders a moment to join. */
-			clock_gettime(CLOCK_REALTIME, &until);
+			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_nsec += (long)w->cfg->batch_delay_ms * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
@@ -291,7 +291,16 @@ writer_start(struct writer **out, cairn_store *s, const struct config *cfg,
 		return rc;
 	}
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* Timed waits on the monotonic clock: a wall clock stepped back
+		 * an hour must not stall the writer for an hour. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->work, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_cond_init(&w->room, NULL);
 	pthread_cond_init(&w->cpdone, NULL);
 	/* Start with a checkpoint of the tree as found, so one is always there. */
