@@ -396,18 +396,35 @@ START_TEST(test_pubkey_files)
 	ck_assert_int_eq(cairn_pubkey_write(p, &pk), EEXIST);
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0644);
-	/* The comment shows the key id as minisign does: reversed bytes. */
+	/* The comment shows the key id as minisign does: the bytes read as a
+	 * little-endian u64, in upper-case hex without leading zeros. */
 	cairn_pubkey_b64(&pk, b64, sizeof b64);
 	ck_assert_uint_eq(strlen(b64), CAIRN_PUBKEY_B64_LEN);
-	n = (size_t)snprintf(want, sizeof want,
-	    "untrusted comment: minisign public key ");
-	for (i = 7; i >= 0; i--)
-		n += (size_t)snprintf(want + n, sizeof want - n, "%02X",
-		    pk.keyid[i]);
-	snprintf(want + n, sizeof want - n, "\n%s\n", b64);
+	{
+		uint64_t id = 0;
+
+		for (i = 7; i >= 0; i--)
+			id = id << 8 | pk.keyid[i];
+		n = (size_t)snprintf(want, sizeof want,
+		    "untrusted comment: minisign public key %llX",
+		    (unsigned long long)id);
+		snprintf(want + n, sizeof want - n, "\n%s\n", b64);
+	}
 	text = get_file(p, NULL);
 	ck_assert_str_eq(text, want);
 	free(text);
+	/* A key id whose top nibble is zero is printed without a leading zero
+	 * (minisign -R writes it so): it once differed one key in sixteen. */
+	{
+		struct cairn_pubkey z = pk;
+		const char *zp = tpath("z.pub");
+
+		z.keyid[7] = 0x0d;
+		ck_assert_int_eq(cairn_pubkey_write(zp, &z), 0);
+		text = get_file(zp, NULL);
+		ck_assert_ptr_nonnull(strstr(text, "minisign public key D"));
+		free(text);
+	}
 	ck_assert_int_eq(cairn_pubkey_load(p, &back), 0);
 	ck_assert_mem_eq(&back, &pk, sizeof pk);
 	/* A lone base64 line, as `minisign -P` takes it. */
