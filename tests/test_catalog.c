@@ -9,6 +9,7 @@
 #include "catalog.h"
 #include "rfc3339.h"
 #include "util.h"
+#include "checkutil.h"
 
 #define MAXERR 16
 
@@ -1055,11 +1056,5 @@ catalog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(catalog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(catalog_suite());
 }

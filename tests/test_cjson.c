@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cjson.h"
+#include "checkutil.h"
 
 #define S(lit)	(const uint8_t *)(lit), sizeof(lit) - 1
 
@@ -619,11 +620,5 @@ cjson_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cjson_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cjson_suite());
 }

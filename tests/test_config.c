@@ -19,46 +19,23 @@
 #include "cairnd.h"
 #include "confparse.h"
 #include "tokens_gen.h"
+#include "checkutil.h"
 
-static char tmpdir[64];
 static char err[1024];
 
 /* Creates the per-test scratch directory. */
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/cairn-test-config-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	scratch_make("config");
 	err[0] = '\0';
-}
-
-/* nftw callback removing one entry. */
-static int
-rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 /* Removes the scratch directory. */
 static void
 teardown(void)
 {
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A path inside the scratch directory (32 rotating buffers). */
-static const char *
-tpath(const char *name)
-{
-	static char buf[32][256];
-	static int i;
-
-	i = (i + 1) % 32;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-	return buf[i];
+	scratch_remove();
 }
 
 /* Writes a file in the scratch directory with the given mode. */
@@ -1000,7 +977,7 @@ START_TEST(test_tokens_errors)
 	ck_assert_int_eq(tokens_load(tpath("none"), &t, err, sizeof err),
 	    ENOENT);
 	ck_assert_str_eq(err, tpath("none: No such file or directory"));
-	ck_assert_int_eq(tokens_load(tmpdir, &t, err, sizeof err),
+	ck_assert_int_eq(tokens_load(scratch_dir, &t, err, sizeof err),
 	    CAIRN_EFORMAT);
 	ck_assert_ptr_nonnull(strstr(err, ": not a regular file"));
 	p = put("tokens", 0600, "%s", "a ingest " HASH_TEST "\n");
@@ -1189,15 +1166,8 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
 	umask(022);
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(config_suite());
 }

@@ -7,6 +7,7 @@
 
 #include "cairn.h"
 #include "http.h"
+#include "checkutil.h"
 
 /* Decodes a NUL-terminated body; returns the code, fills ev and err. */
 static int
@@ -208,11 +209,5 @@ http_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(http_suite());
 }

@@ -16,48 +16,25 @@
 #include <sodium.h>
 
 #include "keys.h"
+#include "checkutil.h"
 
 #define FIXTURE_PASS	"cairn-test-passphrase"
 #define TEST_OPS	(1ULL << 16)	/* small scrypt limits: fast tests */
 #define TEST_MEM	(1ULL << 24)
 
-static char tmpdir[64];
 
 /* Creates the per-test scratch directory. */
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/cairn-test-keys-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-/* nftw callback removing one entry. */
-static int
-rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	scratch_make("keys");
 }
 
 /* Removes the scratch directory. */
 static void
 teardown(void)
 {
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A path inside the scratch directory (32 rotating buffers: ample per test). */
-static const char *
-tpath(const char *name)
-{
-	static char buf[32][128];
-	static int i;
-
-	i = (i + 1) % 32;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-	return buf[i];
+	scratch_remove();
 }
 
 /* Writes text to a new file with the given mode. */
@@ -257,7 +234,7 @@ START_TEST(test_key_permissions)
 	ck_assert_int_eq(chmod(p, 0644), 0);
 	ck_assert_int_eq(cairn_seckey_load(l, NULL, &back), CAIRN_EKEYPERM);
 	/* Not a regular file. */
-	ck_assert_int_eq(cairn_seckey_load(tmpdir, NULL, &back),
+	ck_assert_int_eq(cairn_seckey_load(scratch_dir, NULL, &back),
 	    CAIRN_EKEYPERM);
 	ck_assert_int_eq(cairn_seckey_load(tpath("none"), NULL, &back), ENOENT);
 	/* Someone else's file, when we can make one. */
@@ -788,15 +765,8 @@ keys_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
 	umask(022);
-	sr = srunner_create(keys_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(keys_suite());
 }

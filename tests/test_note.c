@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "note.h"
+#include "checkutil.h"
 
 /* golang.org/x/mod/sumdb/note note_test.go, TestOpen and TestSign. */
 #define PETER_VKEY "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -613,14 +614,7 @@ note_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	sr = srunner_create(note_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(note_suite());
 }

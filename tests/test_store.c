@@ -21,6 +21,7 @@
 #include "merkle.h"
 #include "note.h"
 #include "util.h"
+#include "checkutil.h"
 
 static char dir[256];
 static struct cairn_catalog *cat;
@@ -30,10 +31,8 @@ static struct cairn_pubkey pk;
 static void
 setup(void)
 {
-	char tmpl[] = "/tmp/cairn-store.XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	snprintf(dir, sizeof dir, "%s/store", tmpl);
+	scratch_make("store");
+	snprintf(dir, sizeof dir, "%s", tpath("store"));
 	ck_assert_int_eq(cairn_catalog_default(&cat), 0);
 	ck_assert_int_eq(cairn_key_generate(&sk), 0);
 	cairn_seckey_public(sk, &pk);
@@ -43,13 +42,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[600];
-
 	cairn_catalog_free(cat);
 	cairn_seckey_free(sk);
-	snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strrchr(dir, '/') - dir),
-	    dir);
-	(void)system(cmd);
+	scratch_remove();
 }
 
 static cairn_event *
@@ -493,14 +488,7 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (sodium_init() < 0)
-		return 1;
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+		return EXIT_FAILURE;
+	return check_run(suite());
 }

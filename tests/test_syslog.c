@@ -12,6 +12,7 @@
 #include "syslogmsg.h"
 #include "sysevent.h"
 #include "util.h"
+#include "checkutil.h"
 
 static struct cairn_catalog *cat;
 
@@ -1055,11 +1056,5 @@ syslog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(syslog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(syslog_suite());
 }
