@@ -457,6 +457,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	cairnd.sk = sk;
 	if ((rc = writer_start(&cairnd.writer, cairnd.store, &cfg, sk)) != 0) {
 		log_err("writer: %s", cairn_strerror(rc));
 		return 1;

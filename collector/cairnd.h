@@ -56,6 +56,7 @@ struct config {
 	char		*key;			/* secret key */
 	char		*passphrase_file;	/* for an encrypted key */
 	char		*tokens;		/* token file (hashed tokens) */
+	char		*reports;		/* exports; NULL: beside the store */
 	char		*user;			/* drop to this user when root */
 	char		*tls_cert, *tls_key, *tls_ca;
 	enum tls_verify	 tls_verify;
@@ -164,6 +165,7 @@ struct cairnd {
 	struct cairn_catalog	*cat;
 	struct tokens		*tokens;	/* swapped on SIGHUP under tokens_lock */
 	cairn_store		*store;		/* read-only use by listeners */
+	struct cairn_seckey	*sk;		/* signs exports (http_report.c) */
 	volatile int		 stopping;
 };
 extern struct cairnd cairnd;

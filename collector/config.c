@@ -47,7 +47,8 @@ enum kid {
 	K_STORE, K_CHECKPOINT_FILE, K_KEY, K_PASSPHRASE_FILE, K_TOKENS, K_USERNAME,
 	K_TLS_CERT, K_TLS_KEY, K_TLS_CA, K_TLS_VERIFY, K_SD_ID, K_TRUSTED,
 	K_ALLOW_PLAIN, K_BATCH_SIZE, K_BATCH_DELAY, K_CP_INTERVAL, K_QUEUE_LIMIT,
-	K_MAX_MESSAGE, K_MAX_BODY, K_MAX_CONN, K_MAP_SIZE, K_MAX_SIZE, NKEYS
+	K_MAX_MESSAGE, K_MAX_BODY, K_MAX_CONN, K_MAP_SIZE, K_MAX_SIZE, K_REPORTS,
+	NKEYS
 };
 
 struct kdef {
@@ -83,6 +84,7 @@ static const struct kdef keys[NKEYS] = {
 	{ "max_connections",	K_NUM,	0, 1, 65536 },
 	{ "map_size",		K_SIZE,	0, 1 * MB, 64 * TB },
 	{ "max_size",		K_SIZE,	0, 1 * MB, 64 * TB },
+	{ "reports",		K_PATH,	STR(reports), 0, 0 },
 };
 
 /* Names people reach for, and the key they mean. */
@@ -1031,6 +1033,7 @@ config_free(struct config *cfg)
 	free(cfg->key);
 	free(cfg->passphrase_file);
 	free(cfg->tokens);
+	free(cfg->reports);
 	free(cfg->user);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);

@@ -76,25 +76,34 @@ struct http_server {
 	struct hd		*retired;
 };
 
-enum route { R_EVENTS, R_CHECKPOINT, R_CHECKPOINT_NOW, R_HEALTHZ, R_METRICS };
+enum route { R_EVENTS, R_CHECKPOINT, R_CHECKPOINT_NOW, R_HEALTHZ, R_METRICS,
+	R_QUERY, R_REPORT_NEW, R_REPORT_GET };
 
 static const struct {
 	const char	*path;
 	enum route	 route;
 	int		 post;		/* else GET (and HEAD) */
-	unsigned	 role;		/* token role needed, 0: none */
+	unsigned	 role;		/* token role needed (any of), 0: none */
+	int		 prefix;	/* path is a prefix (http_query.c) */
 } routes[] = {
-	{ "/v1/events", R_EVENTS, 1, ROLE_INGEST },
-	{ "/v1/checkpoint", R_CHECKPOINT, 0, 0 },
-	{ "/v1/checkpoint", R_CHECKPOINT_NOW, 1, ROLE_ADMIN },
-	{ "/healthz", R_HEALTHZ, 0, 0 },
-	{ "/metrics", R_METRICS, 0, ROLE_ADMIN },
+	{ "/v1/events", R_EVENTS, 1, ROLE_INGEST, 0 },
+	{ "/v1/checkpoint", R_CHECKPOINT, 0, 0, 0 },
+	{ "/v1/checkpoint", R_CHECKPOINT_NOW, 1, ROLE_ADMIN, 0 },
+	{ "/healthz", R_HEALTHZ, 0, 0, 0 },
+	{ "/metrics", R_METRICS, 0, ROLE_ADMIN, 0 },
+	{ "/v1/accounts/", R_QUERY, 0, ROLE_QUERY, 1 },
+	{ "/v1/accounts/", R_QUERY, 1, ROLE_QUERY, 1 },
+	{ "/v1/entries", R_QUERY, 0, ROLE_QUERY | ROLE_INGEST, 1 },
+	{ "/v1/consistency", R_QUERY, 0, ROLE_QUERY | ROLE_INGEST, 0 },
+	{ "/v1/reports", R_REPORT_NEW, 1, ROLE_REPORT, 0 },
+	{ "/v1/reports/", R_REPORT_GET, 0, ROLE_REPORT, 1 },
 };
 
 /* One request's state, from its headers to its completion. */
 struct hreq {
 	struct hd		*hd;
 	int			 ctype;
+	int			 report;	/* POST /v1/reports */
 	struct token		 tok;
 	struct cairn_buf	 body;
 	uint64_t		 seen;		/* body bytes, kept or not */
@@ -314,7 +323,8 @@ authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
 	}
 	if ((tok->roles & role) == 0) {
 		*why = role == ROLE_ADMIN ? "the token lacks the admin role" :
-		    "the token lacks the ingest role";
+		    role == ROLE_INGEST ? "the token lacks the ingest role" :
+		    "the token lacks the query role";
 		return MHD_HTTP_FORBIDDEN;
 	}
 	return 0;
@@ -359,6 +369,74 @@ get(struct MHD_Connection *c, enum route route)
 	}
 }
 
+/* A query-string argument for http_query. */
+static const char *
+query_arg(void *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Answers the query endpoints (http_query.c). */
+static enum MHD_Result
+query(struct MHD_Connection *c, const char *url, const struct token *tok,
+    int post)
+{
+	static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
+	struct http_qctx q = { query_arg, c, tok->roles, tok->name, post };
+	struct cairn_buf b = { 0 };
+	unsigned status;
+
+	status = http_query(url, &q, &b);
+	return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0,
+	    nocache);
+}
+
+/* GET /v1/reports/NAME: the export file or its signature, from disk. */
+static enum MHD_Result
+report_get(struct MHD_Connection *c, const char *name)
+{
+	struct MHD_Response *r;
+	struct cairn_buf b = { 0 };
+	const char *ctype;
+	enum MHD_Result ret;
+	uint64_t size;
+	unsigned status;
+	int fd;
+
+	status = http_report_open(name, &fd, &size, &ctype, &b);
+	if (status != MHD_HTTP_OK)
+		return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0,
+		    NULL);
+	cairn_buf_free(&b);
+	metric_add(M_HTTP_REQUESTS, 1);
+	if ((r = MHD_create_response_from_fd64(size, fd)) == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* POST /v1/reports, once its body is in: writes the export. */
+static enum MHD_Result
+post_report(struct hreq *rq, struct MHD_Connection *c)
+{
+	struct cairn_buf b = { 0 };
+	unsigned status;
+	struct token peer;
+
+	if (rq->toobig) {
+		metric_add(M_REJECTED_TOOBIG, 1);
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",
+		    "the body exceeds max_body", NULL);
+	}
+	status = http_report_create(rq->body.p, rq->body.len, rq->tok.name,
+	    local_peer(c, &peer) == 1, &b);
+	return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0, NULL);
+}
+
 /* First call of a request (headers only): routing, auth, and every check
  * that can refuse a POST before its body is read. */
 static enum MHD_Result
@@ -381,7 +459,8 @@ start(struct hreq *rq, struct MHD_Connection *c, const char *url,
 	int isget = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		if (strcmp(url, routes[i].path) != 0)
+		if (routes[i].prefix ? strncmp(url, routes[i].path,
+		    strlen(routes[i].path)) != 0 : strcmp(url, routes[i].path) != 0)
 			continue;
 		if (first == SIZE_MAX)
 			first = i;
@@ -411,6 +490,11 @@ start(struct hreq *rq, struct MHD_Connection *c, const char *url,
 			    why, status == MHD_HTTP_UNAUTHORIZED ? bearer : NULL);
 		}
 	}
+	if (routes[i].route == R_QUERY)
+		return query(c, url, &rq->tok, routes[i].post);
+	if (routes[i].route == R_REPORT_GET)
+		return report_get(c, url + strlen(routes[i].path));
+	rq->report = routes[i].route == R_REPORT_NEW;
 	if (!routes[i].post)
 		return get(c, routes[i].route);
 	if (routes[i].route == R_CHECKPOINT_NOW) {
@@ -721,6 +805,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (*upsize > 0)
 		return body_data(rq, upload, upsize);
+	if (rq->report)
+		return post_report(rq, c);
 	return post_events(rq, c);
 }
 

@@ -69,4 +69,33 @@ int	http_decode_events(const uint8_t *, size_t, int ctype,
 /* Frees the events not yet taken (entries set to NULL are skipped). */
 void	http_events_free(struct http_events *);
 
+/* http_query.c: the query endpoints, for a caller already authorized for
+ * the route (role query; ingest for /v1/entries/{seq}/proof and
+ * /v1/consistency, where it is checked further). */
+struct cairn_buf;
+struct http_qctx {
+	/* A query-string argument (URL-decoded), or NULL. */
+	const char	*(*arg)(void *argctx, const char *name);
+	void		*argctx;
+	unsigned	 roles;		/* the caller's ROLE_* bits */
+	const char	*who;		/* its token name (or local user) */
+	int		 post;		/* POST, else GET */
+};
+/* Answers a request under /v1/accounts/, /v1/entries or /v1/consistency:
+ * the JSON body into out, and the HTTP status; 0 when out of memory. */
+unsigned http_query(const char *url, const struct http_qctx *,
+	    struct cairn_buf *out);
+
+/* http_report.c: exports (role report).  POST /v1/reports with a JSON
+ * body: writes the export, the description (or error) into out, the HTTP
+ * status (0: out of memory); local adds the server-side paths. */
+unsigned http_report_create(const uint8_t *body, size_t len,
+	    const char *who, int local, struct cairn_buf *out);
+/* GET /v1/reports/NAME: an open descriptor of the file, its size and
+ * media type (200), or 404 with the error body in err. */
+unsigned http_report_open(const char *name, int *fd, uint64_t *size,
+	    const char **ctype, struct cairn_buf *err);
+/* The directory exports are written into. */
+const char *http_report_dir(void);
+
 #endif

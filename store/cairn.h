@@ -118,6 +118,7 @@ struct cairn_entry {
 	size_t		 len;
 	uint8_t		 leaf[CAIRN_HASH_LEN];	/* recomputed from data */
 	int		 intact;	/* 1 if the recomputed hash equals the stored one */
+	uint8_t		 stored[CAIRN_HASH_LEN];	/* the leaf hash in the tree */
 };
 
 /* Number of entries (the tree size). */
@@ -135,7 +136,20 @@ int	cairn_iter_stream(cairn_store *, const char *stream, int64_t since_us,
 	    int64_t until_us, cairn_iter **);
 /* 0 and an entry, or CAIRN_ENOTFOUND at the end. */
 int	cairn_iter_next(cairn_iter *, struct cairn_entry *);
+/* Repositions an iterator so that the next entry it returns is the first
+ * at or after entry seq, received at received_us (the order of a stream
+ * iterator's keys; range and account iterators use only seq).  For
+ * resuming a scan where an earlier one stopped (cursors). */
+int	cairn_iter_seek(cairn_iter *, uint64_t seq, int64_t received_us);
 void	cairn_iter_free(cairn_iter *);
+/*
+ * Seq of the account's newest entry with seq < before (or, for _after, its
+ * oldest with seq > after), from the by_account index; CAIRN_ENOTFOUND.
+ */
+int	cairn_store_account_before(cairn_store *, const char *account,
+	    uint64_t before, uint64_t *seq);
+int	cairn_store_account_after(cairn_store *, const char *account,
+	    uint64_t after, uint64_t *seq);
 
 /* Merkle root of the first size entries, and RFC 9162 proofs. */
 int	cairn_store_root(cairn_store *, uint64_t size, uint8_t root[CAIRN_HASH_LEN]);
@@ -163,6 +177,12 @@ int	cairn_store_checkpoint(cairn_store *, const uint8_t sk[64],
 	    struct cairn_buf *note);
 /* The newest stored checkpoint's signed note; CAIRN_ENOTFOUND if none. */
 int	cairn_store_checkpoint_latest(cairn_store *, struct cairn_buf *note);
+/*
+ * By the time it was made: the newest checkpoint made at or before time_us,
+ * or (after set) the oldest made at or after it; CAIRN_ENOTFOUND if none.
+ */
+int	cairn_store_checkpoint_at(cairn_store *, int64_t time_us, int after,
+	    struct cairn_buf *note);
 /* The newest checkpoint with tree size <= size (or >= size when after is
  * set); CAIRN_ENOTFOUND if none. */
 int	cairn_store_checkpoint_find(cairn_store *, uint64_t size, int after,

@@ -1059,6 +1059,7 @@ read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e)
 	if ((rc = getnode(&nc, 0, seq, stored)) != 0)
 		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	e->intact = sodium_memcmp(stored, e->leaf, CAIRN_HASH_LEN) == 0;
+	memcpy(e->stored, stored, CAIRN_HASH_LEN);
 	return 0;
 }
 
@@ -1238,6 +1239,83 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	if (cairn_buf_add(&it->buf, e->data, e->len) != 0)
 		return CAIRN_ENOMEM;
 	e->data = it->buf.p;
+	return 0;
+}
+
+static int
+account_step(cairn_store *s, const char *account, uint64_t from, int back,
+    uint64_t *seq)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t kb[512 + 8];
+	size_t n;
+	int rc;
+
+	if (strlen(account) == 0 || strlen(account) > 511)
+		return CAIRN_EINVAL;
+	n = akey(account, kb);
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->by_account, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return mdbrc(rc);
+	}
+	/* back: the key before prefix||from; else the first >= prefix||from. */
+	cairn_put_be64(kb + n, from);
+	val(&k, kb, n + 8);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (back) {
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	}
+	if (rc == 0) {
+		if (k.mv_size != n + 8 || memcmp(k.mv_data, kb, n) != 0)
+			rc = MDB_NOTFOUND;
+		else
+			*seq = cairn_get_be64((uint8_t *)k.mv_data + n);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return mdbrc(rc);
+}
+
+int
+cairn_store_account_before(cairn_store *s, const char *account,
+    uint64_t before, uint64_t *seq)
+{
+	return account_step(s, account, before, 1, seq);
+}
+
+int
+cairn_store_account_after(cairn_store *s, const char *account,
+    uint64_t after, uint64_t *seq)
+{
+	if (after == UINT64_MAX)
+		return CAIRN_ENOTFOUND;
+	return account_step(s, account, after + 1, 0, seq);
+}
+
+int
+cairn_iter_seek(cairn_iter *it, uint64_t seq, int64_t received_us)
+{
+	switch (it->kind) {
+	case ITER_RANGE:
+	case ITER_ACCOUNT:
+		it->next = seq;
+		break;
+	case ITER_STREAM:
+		cairn_put_be64(it->tkey + 1,
+		    (uint64_t)(received_us < 0 ? 0 : received_us));
+		cairn_put_be64(it->tkey + 9, seq);
+		break;
+	default:
+		return CAIRN_EINVAL;
+	}
+	it->started = 0;
 	return 0;
 }
 
@@ -1444,6 +1522,51 @@ cairn_store_checkpoint_find(cairn_store *s, uint64_t size, int after,
 	if (rc == 0) {
 		note->len = 0;
 		if (cairn_buf_add(note, v.mv_data, v.mv_size) != 0)
+			rc = CAIRN_ENOMEM;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return mdbrc(rc);
+}
+
+int
+cairn_store_checkpoint_at(cairn_store *s, int64_t time_us, int after,
+    struct cairn_buf *note)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v, best;
+	int64_t t;
+	int rc, found = 0;
+
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->checkpoints, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return mdbrc(rc);
+	}
+	/* Checkpoints are few (hourly): a scan in key (size, time) order. */
+	memset(&best, 0, sizeof best);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 16)
+			continue;
+		t = (int64_t)cairn_get_be64((uint8_t *)k.mv_data + 8);
+		if (after && t >= time_us) {
+			best = v;
+			found = 1;
+			break;
+		}
+		if (!after && t <= time_us) {
+			best = v;
+			found = 1;
+		}
+	}
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = found ? 0 : MDB_NOTFOUND;
+	if (rc == 0) {
+		note->len = 0;
+		if (cairn_buf_add(note, best.mv_data, best.mv_size) != 0)
 			rc = CAIRN_ENOMEM;
 	}
 	mdb_cursor_close(cur);

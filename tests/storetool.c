@@ -189,6 +189,34 @@ do_flip(const char *dir, uint64_t seq)
 	return 0;
 }
 
+/* unindex DIR ACCOUNT SEQ: deletes entry SEQ from ACCOUNT's index, as if
+ * the entry had been removed from the account's history (raw LMDB). */
+static int
+do_unindex(const char *dir, const char *account, uint64_t seq)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k;
+	uint8_t kb[512];
+	size_t n = strlen(account);
+	int rc;
+
+	if (n > 400)
+		die("account too long", EINVAL);
+	raw_open(dir, &env, &txn, &dbi, "by_account");
+	memcpy(kb, account, n);
+	kb[n] = 0;
+	cairn_put_be64(kb + n + 1, seq);
+	k.mv_data = kb;
+	k.mv_size = n + 9;
+	if ((rc = mdb_del(txn, dbi, &k, NULL)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0)
+		die("unindex", rc);
+	mdb_env_close(env);
+	return 0;
+}
+
 /* truncate DIR K: deletes entries K.. and their nodes (raw LMDB). */
 static int
 do_truncate(const char *dir, uint64_t keep)
@@ -319,6 +347,8 @@ main(int argc, char **argv)
 		return do_readers(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "flip") == 0)
 		return do_flip(argv[2], strtoull(argv[3], NULL, 10));
+	if (argc == 5 && strcmp(argv[1], "unindex") == 0)
+		return do_unindex(argv[2], argv[3], strtoull(argv[4], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "truncate") == 0)
 		return do_truncate(argv[2], strtoull(argv[3], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "cpalter") == 0)

@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "merkle.h"
 #include "note.h"
+#include "rfc3339.h"
 #include "util.h"
 #include "checkutil.h"
 
@@ -274,6 +275,68 @@ START_TEST(test_iterators)
 }
 END_TEST
 
+/* Iterators resume at a seq (cursors), and give the stored leaf hash. */
+START_TEST(test_iter_seek)
+{
+	struct cairn_entry e, e2;
+	cairn_store *s;
+	cairn_iter *it;
+	char id[16];
+	int64_t recv6;
+	int i;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	for (i = 0; i < 12; i++) {
+		snprintf(id, sizeof id, "k%d", i);
+		append1(s, "src", id, i % 3 == 0 ? "acct-x" : "acct-y", "n");
+	}
+	/* Account: from seq 4 the next of acct-x is 6, then 9. */
+	ck_assert_int_eq(cairn_iter_account(s, "acct-x", &it), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 0);
+	ck_assert_int_eq(cairn_iter_seek(it, 4, 0), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 6);
+	ck_assert_mem_eq(e.stored, e.leaf, CAIRN_HASH_LEN);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 9);
+	ck_assert_int_eq(cairn_iter_next(it, &e), CAIRN_ENOTFOUND);
+	/* Seeking back to an entry returns that entry again. */
+	ck_assert_int_eq(cairn_iter_seek(it, 3, 0), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 3);
+	cairn_iter_free(it);
+	/* Range. */
+	ck_assert_int_eq(cairn_iter_range(s, 0, 12, &it), 0);
+	ck_assert_int_eq(cairn_iter_seek(it, 10, 0), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 10);
+	cairn_iter_free(it);
+	/* Stream: (received, seq) of entry 6 positions at 6. */
+	ck_assert_int_eq(cairn_iter_stream(s, "account", 0, INT64_MAX, &it), 0);
+	for (i = 0; i <= 6; i++)
+		ck_assert_int_eq(cairn_iter_next(it, &e2), 0);
+	ck_assert_uint_eq(e2.seq, 6);
+	{
+		json_t *j = entry_json(s, 6, NULL);
+		const char *r = json_string_value(json_object_get(j, "received"));
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(cairn_rfc3339_parse(r, strlen(r), &recv6, NULL),
+		    0);
+		json_decref(j);
+	}
+	ck_assert_int_eq(cairn_iter_seek(it, 6, recv6), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 6);
+	ck_assert_int_eq(cairn_iter_seek(it, 7, recv6), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &e), 0);
+	ck_assert_uint_eq(e.seq, 7);
+	cairn_iter_free(it);
+	cairn_store_close(s);
+}
+END_TEST
+
 START_TEST(test_proofs)
 {
 	uint8_t proof[CAIRN_MAX_PROOF][32], r1[32], r2[32];
@@ -476,6 +539,7 @@ suite(void)
 	tcase_add_test(tc, test_resend);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_iterators);
+	tcase_add_test(tc, test_iter_seek);
 	tcase_add_test(tc, test_proofs);
 	tcase_add_test(tc, test_checkpoint_and_verify);
 	tcase_add_test(tc, test_writer_lock);

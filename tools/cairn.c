@@ -25,6 +25,9 @@
 #include "tokens_gen.h"
 #include "merkle.h"
 #include "note.h"
+#include "query.h"
+#include "report.h"
+#include "rows.h"
 #include "util.h"
 
 #define MAX_LINE	(64 * 1024)
@@ -91,6 +94,33 @@ static const struct verb verbs[] = {
 	  "dump [--store DIR] [--from SEQ] [--to SEQ]\n"
 	  "  Print entries [FROM, TO) as NDJSON, each re-hashed as it is read;\n"
 	  "  exits 1 if one does not match its stored leaf hash." },
+	{ "history", cmd_history,
+	  "history [--store DIR] [--since T] [--until T] [--stream S] [--type T]\n"
+	  "        [--field NAME=VALUE]... [--json] [--prove] ACCOUNT\n"
+	  "  The account's entries, oldest first, each re-hashed and its\n"
+	  "  account_prev link checked; exits 1 if one is altered or missing.\n"
+	  "  The query is recorded (system.account_queried) before anything\n"
+	  "  is shown.  --prove adds inclusion proofs (implies --json)." },
+	{ "search", cmd_search,
+	  "search [--store DIR] [--stream S] [--type T] [--since T] [--until T]\n"
+	  "       [--field NAME=VALUE]... [--json] [--prove]\n"
+	  "  Entries by stream, type and time received (all streams by default)." },
+	{ "tail", cmd_tail,
+	  "tail [--store DIR] [-n N] [-f] [--stream S] [--type T]\n"
+	  "     [--field NAME=VALUE]... [--json]\n"
+	  "  The newest N entries (default 10); -f follows new commits." },
+	{ "verify-proof", cmd_verify_proof,
+	  "verify-proof (--key VKEY | --pubkey FILE) [--checkpoint FILE] [FILE]\n"
+	  "  Check the proofs in history/search --prove output (or cairn proof,\n"
+	  "  cairn consistency output) offline against a signed checkpoint." },
+	{ "report", cmd_report,
+	  "report KIND --from T1 --to T2 [--account ID] [--out DIR] [--html]\n"
+	  "       [--name NAME] [--late-after SECONDS] [--key FILE]\n"
+	  "  Write a signed, compressed export of KIND (realname takedown\n"
+	  "  screening account labeling system account-history) for [T1, T2)." },
+	{ "verify-export", cmd_verify_export,
+	  "verify-export FILE [--sig FILE.minisig] --pubkey KEY [--previous OLD]\n"
+	  "  Check an export offline, one line per check; exit 1 on a failure." },
 	{ "token", cmd_token,
 	  "token add NAME --roles ROLES [--file FILE] | token revoke NAME [--file FILE]\n"
 	  "  Add a bearer token for cairnd (printed once; only its SHA-256 is\n"
@@ -118,6 +148,12 @@ usage(int rc)
 	fprintf(f, "The store is --store DIR, else $CAIRN_STORE, else ./var/store.\n"
 	    "See cairn(1).\n");
 	exit(rc);
+}
+
+void
+verb_usage(int rc)
+{
+	usage(rc);
 }
 
 /* Options every verb shares, plus the verb's own. */
@@ -707,36 +743,13 @@ cmd_show(int argc, char **argv)
 static uint64_t
 default_size(cairn_store *s)
 {
-	struct cairn_checkpoint cp;
-	struct cairn_buf note = { 0 };
-	const uint8_t *body;
-	struct cairn_store_info in;
-	size_t blen;
-	uint64_t n = 0;
+	uint64_t n;
 
-	if (cairn_store_info(s, &in) != 0)
+	if (cairn_checkpoint_size(s, &n) == 0)
+		return n;
+	if (cairn_store_size(s, &n) != 0)
 		cli_die(1, "cannot read the store");
-	n = in.size;
-	if (cairn_store_checkpoint_latest(s, &note) == 0 &&
-	    cairn_note_verify(note.p, note.len, in.origin, in.pubkey, &body,
-	    &blen) == 0 && cairn_checkpoint_parse(body, blen, &cp) == 0)
-		n = cp.size;
-	cairn_buf_free(&note);
 	return n;
-}
-
-static void
-print_path(uint8_t proof[][CAIRN_HASH_LEN], size_t n)
-{
-	char hex[CAIRN_HEX_LEN + 1];
-	size_t i;
-
-	printf("\"path\":[");
-	for (i = 0; i < n; i++) {
-		cairn_hex(proof[i], CAIRN_HASH_LEN, hex);
-		printf("%s\"%s\"", i ? "," : "", hex);
-	}
-	printf("]");
 }
 
 static int
@@ -744,7 +757,6 @@ cmd_proof(int argc, char **argv)
 {
 	static const int allowed[] = { O_STORE, O_SIZE, 0 };
 	uint8_t proof[CAIRN_MAX_PROOF][CAIRN_HASH_LEN], root[CAIRN_HASH_LEN];
-	char hex[CAIRN_HEX_LEN + 1], rhex[CAIRN_HEX_LEN + 1];
 	struct cairn_entry e;
 	struct cairn_buf b = { 0 };
 	struct opts o;
@@ -783,13 +795,11 @@ cmd_proof(int argc, char **argv)
 	if (cairn_merkle_verify_inclusion(e.leaf, seq, size,
 	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n, root) != 0)
 		cli_die(1, "the proof does not verify: run cairn verify");
-	cairn_hex(e.leaf, CAIRN_HASH_LEN, hex);
-	cairn_hex(root, CAIRN_HASH_LEN, rhex);
-	printf("{\"type\":\"inclusion\",\"index\":%llu,\"tree_size\":%llu,"
-	    "\"leaf_hash\":\"%s\",\"root_hash\":\"%s\",", (unsigned long long)seq,
-	    (unsigned long long)size, hex, rhex);
-	print_path(proof, n);
-	printf("}\n");
+	b.len = 0;
+	if (cairn_proof_inclusion_json(&b, seq, size, e.leaf, root,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n) != 0)
+		cli_die(1, "out of memory");
+	printf("%s\n", (char *)b.p);
 	cairn_buf_free(&b);
 	cairn_store_close(s);
 	return 0;
@@ -801,7 +811,7 @@ cmd_consistency(int argc, char **argv)
 	static const int allowed[] = { O_STORE, 0 };
 	uint8_t proof[CAIRN_MAX_PROOF][CAIRN_HASH_LEN];
 	uint8_t r1[CAIRN_HASH_LEN], r2[CAIRN_HASH_LEN];
-	char h1[CAIRN_HEX_LEN + 1], h2[CAIRN_HEX_LEN + 1];
+	struct cairn_buf b = { 0 };
 	struct opts o;
 	cairn_store *s;
 	uint64_t old, new, size;
@@ -826,13 +836,11 @@ cmd_consistency(int argc, char **argv)
 	if (cairn_merkle_verify_consistency(old, new, r1, r2,
 	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n) != 0)
 		cli_die(1, "the proof does not verify: run cairn verify");
-	cairn_hex(r1, CAIRN_HASH_LEN, h1);
-	cairn_hex(r2, CAIRN_HASH_LEN, h2);
-	printf("{\"type\":\"consistency\",\"old_size\":%llu,\"new_size\":%llu,"
-	    "\"old_root\":\"%s\",\"new_root\":\"%s\",", (unsigned long long)old,
-	    (unsigned long long)new, h1, h2);
-	print_path(proof, n);
-	printf("}\n");
+	if (cairn_proof_consistency_json(&b, old, new, r1, r2,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, n) != 0)
+		cli_die(1, "out of memory");
+	printf("%s\n", (char *)b.p);
+	cairn_buf_free(&b);
 	cairn_store_close(s);
 	return 0;
 }

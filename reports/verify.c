@@ -1,0 +1,1307 @@
+/*
+ * verify.c: offline verification of an export (EXPORT.md, "What cairn
+ * verify-export checks").  It trusts only the public key it is given and
+ * reads the file three times, each streaming: the minisign signature over
+ * the compressed bytes; zstd (content checksum) and the XSD; then every
+ * semantic check on a libxml2 reader, one entry element expanded at a time.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/xmlreader.h>
+#include <libxml/xmlschemas.h>
+#include <sodium.h>
+#include <zstd.h>
+
+#include "cjson.h"
+#include "internal.h"
+#include "export.h"
+#include "keys.h"
+#include "merkle.h"
+#include "note.h"
+#include "util.h"
+#include "xcommon.h"
+
+#define MAX_SIG		16384
+#define MAX_ENTRY	(4u << 20)	/* decoded entry bytes */
+#define MAX_REPORT	5		/* failures listed per check */
+
+/* A decompressing reader for libxml2's I/O callbacks. */
+struct zin {
+	FILE		*f;
+	ZSTD_DCtx	*dc;
+	uint8_t		*ibuf;
+	size_t		 icap;
+	ZSTD_inBuffer	 in;
+	size_t		 last;		/* last ZSTD_decompressStream hint */
+	int		 frames;	/* frames decoded to their end */
+	int		 eof, err;
+	char		 why[128];
+	uint64_t	 out;
+};
+
+static int
+zin_open(struct zin *z, const char *path)
+{
+	memset(z, 0, sizeof *z);
+	if ((z->f = fopen(path, "rb")) == NULL) {
+		snprintf(z->why, sizeof z->why, "%s", strerror(errno));
+		return -1;
+	}
+	z->icap = ZSTD_DStreamInSize();
+	if ((z->ibuf = malloc(z->icap)) == NULL ||
+	    (z->dc = ZSTD_createDCtx()) == NULL) {
+		snprintf(z->why, sizeof z->why, "out of memory");
+		return -1;
+	}
+	z->in.src = z->ibuf;
+	return 0;
+}
+
+static void
+zin_close(struct zin *z)
+{
+	if (z->f != NULL)
+		fclose(z->f);
+	ZSTD_freeDCtx(z->dc);
+	free(z->ibuf);
+	z->f = NULL;
+	z->dc = NULL;
+	z->ibuf = NULL;
+}
+
+static int
+zin_read(void *ctx, char *buf, int len)
+{
+	struct zin *z = ctx;
+	ZSTD_outBuffer out = { buf, (size_t)len, 0 };
+	size_t r;
+
+	if (z->err)
+		return -1;
+	while (out.pos == 0) {
+		if (z->in.pos == z->in.size) {
+			if (z->eof)
+				break;
+			z->in.size = fread(z->ibuf, 1, z->icap, z->f);
+			z->in.pos = 0;
+			if (z->in.size == 0) {
+				z->eof = 1;
+				if (ferror(z->f)) {
+					z->err = 1;
+					snprintf(z->why, sizeof z->why,
+					    "read error");
+					return -1;
+				}
+				break;
+			}
+		}
+		r = ZSTD_decompressStream(z->dc, &out, &z->in);
+		if (ZSTD_isError(r)) {
+			z->err = 1;
+			snprintf(z->why, sizeof z->why, "%s",
+			    ZSTD_getErrorName(r));
+			return -1;
+		}
+		z->last = r;
+		if (r == 0)
+			z->frames++;
+		if (r == 0 && z->in.pos == z->in.size && out.pos == 0) {
+			/* A frame ended; more input may start another. */
+			continue;
+		}
+	}
+	if (out.pos == 0 && z->eof && (z->last != 0 || z->frames == 0) &&
+	    !z->err) {
+		z->err = 1;
+		snprintf(z->why, sizeof z->why, "truncated: the zstd frame "
+		    "does not end");
+		return -1;
+	}
+	z->out += out.pos;
+	return (int)out.pos;
+}
+
+static int
+zin_xclose(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+struct ckpt {
+	struct cairn_checkpoint c;
+	int		 present, ok;
+	uint8_t		*note;
+	size_t		 notelen;
+};
+
+struct bad {
+	uint64_t	 n;
+	char		 first[256];
+};
+
+struct vx {
+	const struct cairn_pubkey *pub;
+	struct cairn_export_check *chk;
+	int		 quiet;		/* checking --previous: failures only */
+	int		 failed;
+	int		 rc;		/* first failure's class */
+	/* the document */
+	int		 kind;
+	char		*account;
+	int64_t		 from, to;
+	char		 origin[CAIRN_NAME_MAX + 1];
+	int		 stream;	/* index; -1 for account-history */
+	int		 seen_root;
+	struct ckpt	 start, end, hand;
+	/* running state */
+	struct fx	 fx;
+	struct summary	 sum;
+	int		 fx_ok;
+	uint64_t	 nentries, nctx, nmargin;
+	int		 have_last;
+	uint64_t	 last_seq;
+	uint8_t		 last_leaf[CAIRN_HASH_LEN];
+	int		 have_prev;	/* a previous entry in the chain */
+	uint8_t		 link[CAIRN_HASH_LEN];	/* what the next must link to */
+	int64_t		 prev_seq;
+	int		 saw_summary, saw_findings, saw_last, saw_entries;
+	struct bad	 leaf, fields, env, chain, proof, ctx;
+	/* --previous */
+	int		 want_prev;
+	int		 prev_kind;
+	uint8_t		 prev_head[CAIRN_HASH_LEN];
+	uint64_t	 prev_last_seq;
+	int		 prev_has_last;
+	uint8_t		 prev_last_leaf[CAIRN_HASH_LEN];
+	int		 found_prev;
+	struct cairn_buf l1, l2, bytes, tmp;
+};
+
+static void
+say(struct vx *v, int ok, int rc, const char *check, const char *f, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+say(struct vx *v, int ok, int rc, const char *check, const char *f, ...)
+{
+	char d[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(d, sizeof d, f, ap);
+	va_end(ap);
+	if (!ok) {
+		if (!v->failed)
+			v->rc = rc;
+		v->failed = 1;
+	}
+	if (v->chk->say != NULL && (!v->quiet || !ok))
+		v->chk->say(v->chk->arg, ok, check, d);
+}
+
+static void
+bad(struct bad *b, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+bad(struct bad *b, const char *f, ...)
+{
+	va_list ap;
+
+	if (b->n++ == 0) {
+		va_start(ap, f);
+		vsnprintf(b->first, sizeof b->first, f, ap);
+		va_end(ap);
+	}
+}
+
+static void
+say_bad(struct vx *v, const struct bad *b, int rc, const char *check,
+    const char *okmsg)
+{
+	if (b->n == 0)
+		say(v, 1, 0, check, "%s", okmsg);
+	else
+		say(v, 0, rc, check, "%" PRIu64 " failure(s); first: %s", b->n,
+		    b->first);
+}
+
+/* DOM helpers: attributes and text, copied into a buffer the caller frees. */
+static char *
+attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *a = xmlGetProp(n, BAD_CAST name);
+	char *s;
+
+	if (a == NULL)
+		return NULL;
+	s = strdup((char *)a);
+	xmlFree(a);
+	return s;
+}
+
+static int
+attr_u64(xmlNodePtr n, const char *name, uint64_t *out)
+{
+	char *a = attr(n, name), *end;
+	int rc = -1;
+
+	if (a != NULL && a[0] >= '0' && a[0] <= '9') {
+		errno = 0;
+		*out = strtoull(a, &end, 10);
+		rc = errno == 0 && *end == '\0' ? 0 : -1;
+	}
+	free(a);
+	return rc;
+}
+
+static char *
+text(xmlNodePtr n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s;
+
+	if (c == NULL)
+		return strdup("");
+	s = strdup((char *)c);
+	xmlFree(c);
+	return s;
+}
+
+static int
+is(xmlNodePtr n, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNodePtr
+first_elem(xmlNodePtr n)
+{
+	for (; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+static xmlNodePtr
+next_elem(xmlNodePtr n)
+{
+	return n == NULL ? NULL : first_elem(n->next);
+}
+
+static int
+hex_of(xmlNodePtr n, uint8_t h[CAIRN_HASH_LEN])
+{
+	char *t = text(n);
+	int rc;
+
+	rc = t != NULL && strlen(t) == CAIRN_HEX_LEN &&
+	    cairn_unhex(t, CAIRN_HEX_LEN, h, CAIRN_HASH_LEN) == 0 ? 0 : -1;
+	free(t);
+	return rc;
+}
+
+/* The hash children of a proof element. */
+static int
+proof_of(xmlNodePtr n, uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN], size_t *np)
+{
+	xmlNodePtr c;
+
+	*np = 0;
+	for (c = first_elem(n->children); c != NULL; c = next_elem(c)) {
+		if (!is(c, "hash") || *np == XMAX_PROOF ||
+		    hex_of(c, proof[*np]) != 0)
+			return -1;
+		(*np)++;
+	}
+	return 0;
+}
+
+/* The readable element of a DOM subtree in the line form of xcommon.c. */
+static int
+dom_lines(xmlNodePtr n, struct cairn_buf *b)
+{
+	xmlNodePtr c;
+	char *key = attr(n, "key"), *enc, *t;
+	int rc = 0;
+
+	if (first_elem(n->children) != NULL) {
+		if (cairn_buf_printf(b, "<%s%s%s\n", (const char *)n->name,
+		    key ? " " : "", key ? key : "") < 0)
+			rc = -1;
+		for (c = first_elem(n->children); c != NULL && rc == 0;
+		    c = next_elem(c))
+			rc = dom_lines(c, b);
+		if (rc == 0 && cairn_buf_adds(b, ">\n") < 0)
+			rc = -1;
+	} else {
+		enc = attr(n, "encoding");
+		t = text(n);
+		if (t == NULL || cairn_buf_printf(b, "=%s%s%s%s %zu:",
+		    (const char *)n->name, key ? " " : "", key ? key : "",
+		    enc && strcmp(enc, "base64") == 0 ? " b64" : "",
+		    strlen(t)) < 0 || cairn_buf_adds(b, t) < 0 ||
+		    cairn_buf_addc(b, '\n') < 0)
+			rc = -1;
+		free(enc);
+		free(t);
+	}
+	free(key);
+	return rc;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Checks a link element against the entry's member. */
+static int
+link_ok(xmlNodePtr n, const char *elem, json_t *entry, const char *member)
+{
+	const char *want = jstr(entry, member);
+	char *got;
+	int ok;
+
+	if (n == NULL || !is(n, elem))
+		return want == NULL;
+	got = text(n);
+	ok = streq(got, want);
+	free(got);
+	return ok;
+}
+
+/* One checkpoint element: signature by the key, body against attributes. */
+static void
+read_checkpoint(struct vx *v, xmlNodePtr n, struct ckpt *c, const char *what)
+{
+	const uint8_t *body;
+	size_t blen;
+	uint64_t size;
+	char *t = text(n), *time, *root;
+	char hex[CAIRN_HEX_LEN + 1], tm[CAIRN_TIME_LEN + 1];
+	int rc;
+
+	c->present = 1;
+	free(c->note);
+	c->note = (uint8_t *)t;
+	c->notelen = t ? strlen(t) : 0;
+	if (t == NULL) {
+		say(v, 0, CAIRN_ENOMEM, what, "out of memory");
+		return;
+	}
+	if ((rc = cairn_note_verify(c->note, c->notelen, v->origin, v->pub->pk,
+	    &body, &blen)) != 0) {
+		say(v, 0, CAIRN_EBADSIG, what, "signature by the key does not "
+		    "verify: %s", cairn_strerror(rc));
+		return;
+	}
+	if ((rc = cairn_checkpoint_parse(body, blen, &c->c)) != 0 ||
+	    strcmp(c->c.origin, v->origin) != 0) {
+		say(v, 0, CAIRN_EFORMAT, what, "malformed checkpoint body");
+		return;
+	}
+	time = attr(n, "time");
+	root = attr(n, "root");
+	cairn_hex(c->c.root, CAIRN_HASH_LEN, hex);
+	cairn_time_format_us(c->c.time_us, tm);
+	if (attr_u64(n, "size", &size) != 0 || size != c->c.size ||
+	    !streq(time, tm) || !streq(root, hex)) {
+		say(v, 0, CAIRN_EFORMAT, what, "attributes differ from the "
+		    "signed body");
+	} else {
+		c->ok = 1;
+		say(v, 1, 0, what, "tree size %" PRIu64 ", made %s, signed",
+		    c->c.size, tm);
+	}
+	free(time);
+	free(root);
+}
+
+static void
+read_consistency(struct vx *v, xmlNodePtr n, const struct ckpt *a,
+    const struct ckpt *b, const char *what)
+{
+	uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN];
+	uint64_t old, new;
+	size_t np;
+
+	if (!a->ok || !b->ok) {
+		say(v, 0, CAIRN_EPROOF, what, "not checked: a checkpoint "
+		    "failed");
+		return;
+	}
+	if (attr_u64(n, "old", &old) != 0 || attr_u64(n, "new", &new) != 0 ||
+	    old != a->c.size || new != b->c.size ||
+	    proof_of(n, proof, &np) != 0) {
+		say(v, 0, CAIRN_EFORMAT, what, "malformed proof");
+		return;
+	}
+	if (cairn_merkle_verify_consistency(old, new, a->c.root, b->c.root,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, np) != 0)
+		say(v, 0, CAIRN_EPROOF, what, "the tree of size %" PRIu64
+		    " does not extend the tree of size %" PRIu64, new, old);
+	else
+		say(v, 1, 0, what, "tree %" PRIu64 " extends tree %" PRIu64
+		    " (%zu hashes)", new, old, np);
+}
+
+static int
+verify_inclusion(struct vx *v, xmlNodePtr n, uint64_t seq,
+    const uint8_t leaf[CAIRN_HASH_LEN])
+{
+	uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN];
+	uint64_t size;
+	size_t np;
+
+	if (!v->end.ok || n == NULL || attr_u64(n, "size", &size) != 0 ||
+	    size != v->end.c.size || proof_of(n, proof, &np) != 0)
+		return -1;
+	return cairn_merkle_verify_inclusion(leaf, seq, size,
+	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, np, v->end.c.root);
+}
+
+/* One entry element, in the entries (ctx 0) or context (ctx 1). */
+static void
+check_entry(struct vx *v, xmlNodePtr n, int ctx)
+{
+	struct rsink sink;
+	uint8_t leaf[CAIRN_HASH_LEN], link[CAIRN_HASH_LEN], zero[CAIRN_HASH_LEN];
+	char hex[CAIRN_HEX_LEN + 1];
+	char *a_leaf = attr(n, "leaf"), *a_recv = attr(n, "received");
+	char *a_stream = attr(n, "stream"), *a_source = attr(n, "source");
+	char *a_margin = attr(n, "margin"), *b64 = NULL;
+	xmlNodePtr c, typel, incl = NULL;
+	json_t *entry = NULL, *ev, *jseq;
+	const char *recv, *margin;
+	uint64_t seq = 0;
+	size_t blen;
+	int64_t r;
+	int ok;
+
+	memset(zero, 0, sizeof zero);
+	if (attr_u64(n, "seq", &seq) != 0) {
+		bad(&v->env, "an entry without a valid seq");
+		goto out;
+	}
+	c = first_elem(n->children);
+	if (!is(c, "bytes")) {
+		bad(&v->env, "entry %" PRIu64 " has no bytes", seq);
+		goto out;
+	}
+	b64 = text(c);
+	v->bytes.len = 0;
+	if (b64 == NULL || cairn_buf_reserve(&v->bytes, strlen(b64)) != 0 ||
+	    cairn_unb64(b64, strlen(b64), v->bytes.p, v->bytes.cap, &blen) != 0 ||
+	    blen > MAX_ENTRY) {
+		bad(&v->env, "entry %" PRIu64 ": bytes are not base64", seq);
+		goto out;
+	}
+	v->bytes.len = blen;
+	cairn_leaf_hash(v->bytes.p, blen, leaf);
+	cairn_hex(leaf, sizeof leaf, hex);
+	if (!streq(a_leaf, hex))
+		bad(&v->leaf, "entry %" PRIu64 ": leaf %s, its bytes hash to %s",
+		    seq, a_leaf ? a_leaf : "(none)", hex);
+	if (cairn_cjson_decode(v->bytes.p, blen, &entry) != 0 ||
+	    !json_is_object(ev = json_object_get(entry, "event"))) {
+		bad(&v->env, "entry %" PRIu64 ": bytes are not a canonical "
+		    "entry", seq);
+		goto out;
+	}
+	recv = jstr(entry, "received");
+	jseq = json_object_get(entry, "seq");
+	if (!json_is_integer(jseq) || (uint64_t)json_integer_value(jseq) != seq ||
+	    !streq(recv, a_recv) || !streq(jstr(entry, "stream"), a_stream) ||
+	    !streq(jstr(entry, "source"), a_source))
+		bad(&v->env, "entry %" PRIu64 ": attributes differ from its "
+		    "bytes", seq);
+	/* links, then the readable element */
+	c = next_elem(c);
+	ok = link_ok(c, "prev", entry, "prev");
+	if (is(c, "prev"))
+		c = next_elem(c);
+	ok &= link_ok(c, "stream-prev", entry, "stream_prev");
+	if (is(c, "stream-prev"))
+		c = next_elem(c);
+	ok &= link_ok(c, "account-prev", entry, "account_prev");
+	if (is(c, "account-prev"))
+		c = next_elem(c);
+	typel = c;
+	if (typel != NULL)
+		incl = next_elem(typel);
+	v->l1.len = v->l2.len = 0;
+	readable_linesink(&sink, &v->l1);
+	if (!ok || typel == NULL || readable_walk(ev, &sink) != 0 ||
+	    dom_lines(typel, &v->l2) != 0 || v->l1.len != v->l2.len ||
+	    memcmp(v->l1.p, v->l2.p, v->l1.len) != 0)
+		bad(&v->fields, "entry %" PRIu64 ": the readable fields are "
+		    "not what its bytes say", seq);
+
+	if (ctx) {
+		v->nctx++;
+		if (seq >= (v->end.ok ? v->end.c.size : 0))
+			bad(&v->ctx, "context entry %" PRIu64 " is beyond the "
+			    "end tree", seq);
+		else if (verify_inclusion(v, incl, seq, leaf) != 0)
+			bad(&v->proof, "context entry %" PRIu64 ": inclusion "
+			    "proof fails", seq);
+		if (fx_seen(&v->fx, seq) || (v->kind == CAIRN_EXPORT_HISTORY ?
+		    streq(jstr(ev, "account"), v->account) :
+		    v->stream >= 0 && v->start.ok && seq >= v->start.c.size &&
+		    streq(jstr(entry, "stream"), cairn_stream_names[v->stream])))
+			bad(&v->ctx, "context entry %" PRIu64 " repeats an "
+			    "entry", seq);
+		else if (fx_add(&v->fx, seq, recv, ev, ROLE_CONTEXT) != 0)
+			v->fx_ok = 0;
+		goto out;
+	}
+
+	/* an exported entry: order, range, margin, chain */
+	v->nentries++;
+	if (v->chk != NULL)
+		v->chk->entries++;
+	if ((int64_t)seq <= v->prev_seq)
+		bad(&v->env, "entry %" PRIu64 " out of order", seq);
+	v->prev_seq = (int64_t)seq;
+	r = xtime_us(recv);
+	margin = r < v->from ? "before" : r >= v->to ? "after" : NULL;
+	if (!(margin == NULL ? a_margin == NULL : streq(a_margin, margin)))
+		bad(&v->env, "entry %" PRIu64 ": margin mark is wrong", seq);
+	if (v->end.ok && seq >= v->end.c.size)
+		bad(&v->env, "entry %" PRIu64 " is beyond the end tree", seq);
+	if (v->kind == CAIRN_EXPORT_HISTORY) {
+		if (!streq(jstr(ev, "account"), v->account))
+			bad(&v->env, "entry %" PRIu64 " is not about the "
+			    "account", seq);
+		if (jstr(entry, "account_prev") == NULL ||
+		    cairn_unhex(jstr(entry, "account_prev"), CAIRN_HEX_LEN,
+		    link, sizeof link) != 0)
+			memset(link, 0, sizeof link);
+		if (memcmp(link, v->have_prev ? v->link : zero,
+		    CAIRN_HASH_LEN) != 0)
+			bad(&v->chain, "entry %" PRIu64 ": account_prev does "
+			    "not link to the entry before it%s", seq,
+			    v->have_prev ? "" : " (the first must have none)");
+		if (verify_inclusion(v, incl, seq, leaf) != 0)
+			bad(&v->proof, "entry %" PRIu64 ": inclusion proof "
+			    "fails", seq);
+		if (v->want_prev && v->prev_has_last &&
+		    seq == v->prev_last_seq &&
+		    memcmp(leaf, v->prev_last_leaf, CAIRN_HASH_LEN) == 0)
+			v->found_prev = 1;
+	} else {
+		/* stream is -1 when the root's kind is unknown. */
+		if (v->stream < 0 ||
+		    !streq(a_stream, cairn_stream_names[v->stream]))
+			bad(&v->env, "entry %" PRIu64 " is of another stream",
+			    seq);
+		if (v->start.ok && seq < v->start.c.size)
+			bad(&v->env, "entry %" PRIu64 " is before the start "
+			    "tree", seq);
+		if (jstr(entry, "stream_prev") == NULL ||
+		    cairn_unhex(jstr(entry, "stream_prev"), CAIRN_HEX_LEN,
+		    link, sizeof link) != 0 ||
+		    memcmp(link, v->link, CAIRN_HASH_LEN) != 0)
+			bad(&v->chain, "entry %" PRIu64 ": stream_prev is not "
+			    "the %s", seq, v->have_prev ? "leaf of the entry "
+			    "before it" : "stream head in the start checkpoint");
+		if (v->want_prev && v->hand.ok && seq < v->hand.c.size &&
+		    memcmp(leaf, v->prev_head, CAIRN_HASH_LEN) == 0)
+			v->found_prev = 1;
+	}
+	memcpy(v->link, leaf, CAIRN_HASH_LEN);
+	v->have_prev = 1;
+	memcpy(v->last_leaf, leaf, CAIRN_HASH_LEN);
+	v->last_seq = seq;
+	v->have_last = 1;
+	if (margin == NULL) {
+		if (summary_add(&v->sum, ev, recv) != 0)
+			v->fx_ok = 0;
+	} else
+		v->nmargin++;
+	if (fx_add(&v->fx, seq, recv, ev, margin ? ROLE_MARGIN : ROLE_IN) != 0)
+		v->fx_ok = 0;
+out:
+	json_decref(entry);
+	free(a_leaf);
+	free(a_recv);
+	free(a_stream);
+	free(a_source);
+	free(a_margin);
+	free(b64);
+}
+
+/* Completeness once the entries are read. */
+static void
+check_complete(struct vx *v)
+{
+	uint64_t want;
+	int s = v->stream;
+
+	if (v->kind == CAIRN_EXPORT_HISTORY) {
+		say_bad(v, &v->chain, CAIRN_ECORRUPT, "completeness",
+		    "the account's chain runs from its first entry, unbroken");
+		say(v, 1, 0, "account head", "not provable: checkpoints carry "
+		    "stream heads, not account heads, so an entry newer than "
+		    "seq %" PRIu64 " would not show here", v->have_last ?
+		    v->last_seq : 0);
+		return;
+	}
+	if (s < 0) {
+		say(v, 0, CAIRN_EFORMAT, "completeness", "not checked: the "
+		    "document names no known kind");
+		return;
+	}
+	if (!v->start.ok || !v->end.ok) {
+		say(v, 0, CAIRN_ECORRUPT, "completeness", "not checked: a "
+		    "checkpoint failed");
+		return;
+	}
+	if (v->chain.n == 0 &&
+	    memcmp(v->link, v->end.c.head[s], CAIRN_HASH_LEN) != 0)
+		bad(&v->chain, "the last entry is not the stream head in the "
+		    "end checkpoint: entries are missing at the end");
+	want = v->end.c.count[s] - v->start.c.count[s];
+	if (v->end.c.count[s] < v->start.c.count[s] || want != v->nentries)
+		bad(&v->chain, "%" PRIu64 " entries, the checkpoints' counts "
+		    "say %" PRIu64, v->nentries, want);
+	if (v->chain.n != 0)
+		say_bad(v, &v->chain, CAIRN_ECORRUPT, "completeness", "");
+	else
+		say(v, 1, 0, "completeness", "stream %s: %" PRIu64 " entries "
+		    "from the start head to the end head, every link",
+		    cairn_stream_names[s], v->nentries);
+}
+
+struct cmp {
+	struct cairn_buf *b;
+};
+
+static int
+sum_line(void *a, const char *key, uint64_t n)
+{
+	return cairn_buf_printf(a, "%s=%" PRIu64 "\n", key, n) < 0 ? -1 : 0;
+}
+
+static void
+check_summary(struct vx *v, xmlNodePtr n)
+{
+	xmlNodePtr by, c;
+	uint64_t ent, mar;
+	char *name, *key, *t;
+	int i, ok = 1;
+
+	v->saw_summary = 1;
+	v->l1.len = v->l2.len = 0;
+	for (i = 0; i < SUM_NBY; i++) {
+		cairn_buf_printf(&v->l1, "[%s]\n", sum_by_names[i]);
+		summary_each(&v->sum, i, sum_line, &v->l1);
+	}
+	for (by = first_elem(n->children); by != NULL; by = next_elem(by)) {
+		name = attr(by, "name");
+		cairn_buf_printf(&v->l2, "[%s]\n", name ? name : "");
+		free(name);
+		for (c = first_elem(by->children); c != NULL; c = next_elem(c)) {
+			key = attr(c, "key");
+			t = text(c);
+			cairn_buf_printf(&v->l2, "%s=%s\n", key ? key : "",
+			    t ? t : "");
+			free(key);
+			free(t);
+		}
+	}
+	if (attr_u64(n, "entries", &ent) != 0 || ent != v->sum.entries ||
+	    attr_u64(n, "margin", &mar) != 0 || mar != v->nmargin)
+		ok = 0;
+	if (!ok || !v->fx_ok || v->l1.len != v->l2.len ||
+	    memcmp(v->l1.p, v->l2.p, v->l1.len) != 0)
+		say(v, 0, CAIRN_ECORRUPT, "summary", "differs from the counts "
+		    "recomputed from the entries");
+	else
+		say(v, 1, 0, "summary", "%" PRIu64 " entries in the period, %"
+		    PRIu64 " margin, every count recomputed", v->sum.entries,
+		    v->nmargin);
+}
+
+static void
+check_findings(struct vx *v, xmlNodePtr n)
+{
+	const struct finding *f;
+	xmlNodePtr e, c;
+	char *a, *t;
+	size_t i, j;
+	uint64_t cnt;
+
+	v->saw_findings = 1;
+	if (fx_finish(&v->fx) != 0)
+		v->fx_ok = 0;
+	v->l1.len = v->l2.len = 0;
+	for (i = 0; i < v->fx.nf; i++) {
+		f = &v->fx.f[i];
+		cairn_buf_printf(&v->l1, "%s|%s|%" PRIu64 "|%s|%s|",
+		    rule_names[f->rule], rule_clauses[f->rule], f->seq,
+		    f->account ? f->account : "", f->text);
+		for (j = 0; j < f->nrefs; j++)
+			cairn_buf_printf(&v->l1, "%" PRIu64 ",", f->refs[j]);
+		cairn_buf_addc(&v->l1, '\n');
+	}
+	for (e = first_elem(n->children); e != NULL; e = next_elem(e)) {
+		static const char *const at[] = { "rule", "clause", "seq",
+		    "account" };
+
+		for (i = 0; i < 4; i++) {
+			a = attr(e, at[i]);
+			cairn_buf_printf(&v->l2, "%s|", a ? a : "");
+			free(a);
+		}
+		c = first_elem(e->children);
+		t = is(c, "text") ? text(c) : NULL;
+		cairn_buf_printf(&v->l2, "%s|", t ? t : "");
+		free(t);
+		for (c = next_elem(c); c != NULL; c = next_elem(c)) {
+			a = attr(c, "seq");
+			cairn_buf_printf(&v->l2, "%s,", a ? a : "");
+			free(a);
+		}
+		cairn_buf_addc(&v->l2, '\n');
+	}
+	if (attr_u64(n, "count", &cnt) != 0 || cnt != v->fx.nf || !v->fx_ok ||
+	    v->l1.len != v->l2.len || memcmp(v->l1.p, v->l2.p, v->l1.len) != 0)
+		say(v, 0, CAIRN_ECORRUPT, "findings", "differ from the findings "
+		    "recomputed from the entries and context (%zu recomputed)",
+		    v->fx.nf);
+	else
+		say(v, 1, 0, "findings", "%zu finding(s), each recomputed",
+		    v->fx.nf);
+}
+
+static void
+check_last(struct vx *v, xmlNodePtr n)
+{
+	uint64_t seq;
+
+	v->saw_last = 1;
+	if (!v->have_last || attr_u64(n, "seq", &seq) != 0 ||
+	    seq != v->last_seq ||
+	    verify_inclusion(v, n, seq, v->last_leaf) != 0)
+		say(v, 0, CAIRN_EPROOF, "last inclusion", "the last entry is "
+		    "not proven in the end tree");
+	else
+		say(v, 1, 0, "last inclusion", "entry %" PRIu64 " is in the "
+		    "signed tree of size %" PRIu64, seq, v->end.c.size);
+}
+
+static void
+read_root(struct vx *v, xmlTextReaderPtr r)
+{
+	xmlChar *a;
+	char *s;
+
+	v->seen_root = 1;
+#define GET(name) (a = xmlTextReaderGetAttribute(r, BAD_CAST name), \
+	s = a ? strdup((char *)a) : NULL, xmlFree(a), s)
+	s = GET("kind");
+	v->kind = s ? cairn_export_kind_parse(s) : -1;
+	if (v->chk != NULL && s != NULL)
+		snprintf(v->chk->kind, sizeof v->chk->kind, "%s", s);
+	free(s);
+	v->stream = -1;
+	if (v->kind >= 0 && v->kind != CAIRN_EXPORT_HISTORY)
+		v->stream = cairn_stream_index(kind_stream(v->kind));
+	free(v->account);
+	v->account = GET("account");
+	s = GET("from");
+	v->from = xtime_us(s);
+	free(s);
+	s = GET("to");
+	v->to = xtime_us(s);
+	free(s);
+	s = GET("origin");
+	snprintf(v->origin, sizeof v->origin, "%s", s ? s : "");
+	free(s);
+	s = GET("late-after");
+	{
+		uint64_t late = s ? strtoull(s, NULL, 10) : 0;
+
+		if (fx_init(&v->fx, v->kind < 0 ? 0 : v->kind, (int64_t)late,
+		    UINT64_MAX) != 0 || summary_init(&v->sum) != 0)
+			v->fx_ok = 0;
+	}
+	free(s);
+#undef GET
+	if (v->kind < 0 || v->from < 0 || v->to < 0 ||
+	    (v->kind == CAIRN_EXPORT_HISTORY) != (v->account != NULL))
+		say(v, 0, CAIRN_EFORMAT, "document", "not a Cairn export "
+		    "(kind, account, period)");
+}
+
+static void
+check_pubkey(struct vx *v, xmlNodePtr n)
+{
+	char b64[CAIRN_PUBKEY_B64_LEN + 1];
+	char *t = text(n);
+
+	cairn_pubkey_b64(v->pub, b64, sizeof b64);
+	if (!streq(t, b64))
+		say(v, 0, CAIRN_EBADSIG, "public key", "the export names "
+		    "another key than the one given");
+	else
+		say(v, 1, 0, "public key", "the key given");
+	free(t);
+}
+
+/* The semantic pass over the decompressed document. */
+static void
+content_pass(struct vx *v, const char *path)
+{
+	struct zin z;
+	xmlTextReaderPtr r;
+	xmlNodePtr n;
+	const char *name;
+	int ret, depth, inside = 0;	/* 1 entries, 2 context */
+
+	if (zin_open(&z, path) != 0) {
+		say(v, 0, CAIRN_EFORMAT, "content", "%s: %s", path, z.why);
+		zin_close(&z);
+		return;
+	}
+	r = xmlReaderForIO(zin_read, zin_xclose, &z, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_HUGE);
+	if (r == NULL) {
+		say(v, 0, CAIRN_ENOMEM, "content", "libxml2 reader");
+		zin_close(&z);
+		return;
+	}
+	v->fx_ok = 1;
+	v->prev_seq = -1;
+	ret = xmlTextReaderRead(r);
+	while (ret == 1) {
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT) {
+			if (xmlTextReaderNodeType(r) ==
+			    XML_READER_TYPE_END_ELEMENT &&
+			    xmlTextReaderDepth(r) == 1)
+				inside = 0;
+			ret = xmlTextReaderRead(r);
+			continue;
+		}
+		depth = xmlTextReaderDepth(r);
+		name = (const char *)xmlTextReaderConstLocalName(r);
+		if (depth == 0) {
+			if (strcmp(name, "export") != 0 ||
+			    !streq((const char *)xmlTextReaderConstNamespaceUri(r),
+			    XNS)) {
+				say(v, 0, CAIRN_EFORMAT, "document", "not a "
+				    "Cairn export");
+				break;
+			}
+			read_root(v, r);
+			ret = xmlTextReaderRead(r);
+			continue;
+		}
+		if (depth == 1 && (strcmp(name, "entries") == 0 ||
+		    strcmp(name, "context") == 0)) {
+			inside = name[0] == 'e' ? 1 : 2;
+			if (inside == 1) {
+				v->saw_entries = 1;
+				if (v->stream >= 0 && v->start.ok)
+					memcpy(v->link,
+					    v->start.c.head[v->stream],
+					    CAIRN_HASH_LEN);
+			}
+			if (inside == 2)
+				check_complete(v);
+			if (xmlTextReaderIsEmptyElement(r))
+				inside = 0;
+			ret = xmlTextReaderRead(r);
+			continue;
+		}
+		if ((n = xmlTextReaderExpand(r)) == NULL) {
+			ret = -1;
+			break;
+		}
+		if (depth == 2 && inside != 0 && strcmp(name, "entry") == 0)
+			check_entry(v, n, inside == 2);
+		else if (depth == 1 && strcmp(name, "public-key") == 0)
+			check_pubkey(v, n);
+		else if (depth == 1 && strcmp(name, "start-checkpoint") == 0)
+			read_checkpoint(v, n, &v->start, "start checkpoint");
+		else if (depth == 1 && strcmp(name, "end-checkpoint") == 0) {
+			read_checkpoint(v, n, &v->end, "end checkpoint");
+			if (v->end.ok)
+				v->fx.end_size = v->end.c.size;
+		} else if (depth == 1 && strcmp(name, "handover") == 0)
+			read_checkpoint(v, n, &v->hand, "handover checkpoint");
+		else if (depth == 1 && strcmp(name, "consistency") == 0)
+			read_consistency(v, n, &v->start, &v->end, "consistency");
+		else if (depth == 1 && strcmp(name, "handover-consistency") == 0)
+			read_consistency(v, n, &v->hand, &v->end,
+			    "handover consistency");
+		else if (depth == 1 && strcmp(name, "summary") == 0) {
+			say_bad(v, &v->leaf, CAIRN_ECORRUPT, "leaf hashes",
+			    "every entry's leaf hash recomputed from its bytes");
+			say_bad(v, &v->fields, CAIRN_ECORRUPT, "readable fields",
+			    "every entry's fields equal what its bytes say");
+			say_bad(v, &v->env, CAIRN_ECORRUPT, "entries",
+			    "seq, time, stream, source and margins agree with "
+			    "the bytes and the period");
+			say_bad(v, &v->proof, CAIRN_EPROOF, "inclusion proofs",
+			    "every context entry is in the end tree");
+			say_bad(v, &v->ctx, CAIRN_ECORRUPT, "context",
+			    "context entries are distinct and in range");
+			check_summary(v, n);
+		} else if (depth == 1 && strcmp(name, "findings") == 0)
+			check_findings(v, n);
+		else if (depth == 1 && strcmp(name, "last-inclusion") == 0)
+			check_last(v, n);
+		ret = xmlTextReaderNext(r);
+	}
+	if (ret < 0 || z.err)
+		say(v, 0, CAIRN_EFORMAT, "document", "cannot be read to its "
+		    "end%s%s", z.err ? ": " : "", z.err ? z.why : "");
+	else if (!v->seen_root || !v->start.present || !v->end.present ||
+	    !v->hand.present || !v->saw_summary || !v->saw_findings ||
+	    (v->have_last && !v->saw_last))
+		say(v, 0, CAIRN_EFORMAT, "document", "incomplete: a part of "
+		    "the export is missing");
+	xmlFreeTextReader(r);
+	zin_close(&z);
+}
+
+/* Pass 1: the signature over the compressed bytes. */
+static void
+signature_pass(struct vx *v, const char *path, const char *sigpath,
+    char *trusted, size_t tcap)
+{
+	struct cairn_minisign ms;
+	uint8_t *sig = NULL, buf[1 << 16];
+	size_t siglen, n;
+	FILE *f;
+	int rc;
+
+	trusted[0] = '\0';
+	if ((rc = cairn_read_file(sigpath, MAX_SIG, &sig, &siglen)) != 0) {
+		say(v, 0, CAIRN_EBADSIG, "signature", "%s: cannot read: %s",
+		    sigpath, rc > 0 ? strerror(rc) : cairn_strerror(rc));
+		return;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		say(v, 0, CAIRN_EFORMAT, "signature", "%s: %s", path,
+		    strerror(errno));
+		free(sig);
+		return;
+	}
+	cairn_minisign_init(&ms);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		cairn_minisign_update(&ms, buf, n);
+	rc = ferror(f) ? CAIRN_EFORMAT :
+	    cairn_minisign_verify(&ms, v->pub, (const char *)sig, siglen,
+	    trusted, tcap);
+	fclose(f);
+	free(sig);
+	if (rc != 0) {
+		trusted[0] = '\0';
+		say(v, 0, CAIRN_EBADSIG, "signature", "minisign signature does "
+		    "not verify with the key given: %s", cairn_strerror(rc));
+	} else
+		say(v, 1, 0, "signature", "minisign (prehashed Ed25519) by the "
+		    "key given");
+}
+
+/* Pass 2a: zstd alone, pass 2b: the XSD, streaming. */
+static int
+zstd_pass(struct vx *v, const char *path)
+{
+	struct zin z;
+	char buf[1 << 16];
+	int n;
+
+	if (zin_open(&z, path) != 0) {
+		say(v, 0, CAIRN_EFORMAT, "zstd", "%s: %s", path, z.why);
+		zin_close(&z);
+		return -1;
+	}
+	while ((n = zin_read(&z, buf, sizeof buf)) > 0)
+		;
+	if (n < 0)
+		say(v, 0, CAIRN_EFORMAT, "zstd", "%s", z.why);
+	else
+		say(v, 1, 0, "zstd", "one frame, content checksum verified, %"
+		    PRIu64 " bytes of XML", z.out);
+	zin_close(&z);
+	return n < 0 ? -1 : 0;
+}
+
+static void
+schema_error(void *, const char *, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+schema_error(void *ctx, const char *msg, ...)
+{
+	struct cairn_buf *b = ctx;
+	va_list ap;
+	char line[512];
+
+	if (b->len > 2048)
+		return;
+	va_start(ap, msg);
+	vsnprintf(line, sizeof line, msg, ap);
+	va_end(ap);
+	cairn_buf_adds(b, line);
+}
+
+static double
+now_secs(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+schema_pass(struct vx *v, const char *path)
+{
+	xmlSchemaParserCtxtPtr pc;
+	xmlSchemaPtr schema = NULL;
+	xmlSchemaValidCtxtPtr vc = NULL;
+	xmlTextReaderPtr r = NULL;
+	struct cairn_buf err = { 0 };
+	struct zin z;
+	double t0 = now_secs();
+	int ret = -1;
+
+	if ((pc = xmlSchemaNewMemParserCtxt((const char *)cairn_export_xsd,
+	    (int)cairn_export_xsd_len)) == NULL ||
+	    (schema = xmlSchemaParse(pc)) == NULL ||
+	    (vc = xmlSchemaNewValidCtxt(schema)) == NULL) {
+		say(v, 0, CAIRN_EFORMAT, "schema", "the embedded schema does "
+		    "not load");
+		goto out;
+	}
+	xmlSchemaSetValidErrors(vc, schema_error, schema_error, &err);
+	if (zin_open(&z, path) != 0) {
+		say(v, 0, CAIRN_EFORMAT, "schema", "%s", z.why);
+		zin_close(&z);
+		goto out;
+	}
+	if ((r = xmlReaderForIO(zin_read, zin_xclose, &z, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_HUGE)) != NULL) {
+		xmlTextReaderSetErrorHandler(r, NULL, NULL);
+		if (xmlTextReaderSchemaValidateCtxt(r, vc, 0) == 0)
+			while ((ret = xmlTextReaderRead(r)) == 1)
+				;
+		if (ret == 0 && xmlTextReaderIsValid(r) != 1)
+			ret = -1;
+		xmlFreeTextReader(r);
+	}
+	zin_close(&z);
+	if (v->chk != NULL)
+		v->chk->schema_secs = now_secs() - t0;
+	if (ret != 0) {
+		while (err.len > 0 && (err.p[err.len - 1] == '\n'))
+			err.len--;
+		cairn_buf_addc(&err, 0);
+		say(v, 0, CAIRN_EFORMAT, "schema", "not valid against "
+		    "export-1.xsd: %s", err.len > 1 ? (char *)err.p :
+		    "cannot be read");
+	} else
+		say(v, 1, 0, "schema", "valid against export-1.xsd "
+		    "(streaming, %.2f s)", now_secs() - t0);
+out:
+	cairn_buf_free(&err);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pc);
+}
+
+/* The trusted comment says what the document says. */
+static void
+check_trusted(struct vx *v, const char *trusted)
+{
+	char want[512], root[CAIRN_HEX_LEN + 1], f[CAIRN_TIME_LEN + 1],
+	    t[CAIRN_TIME_LEN + 1], hx[CAIRN_HEX_LEN + 1];
+	uint8_t h[CAIRN_HASH_LEN];
+
+	if (trusted[0] == '\0' || !v->end.ok || v->kind < 0)
+		return;
+	cairn_hex(v->end.c.root, CAIRN_HASH_LEN, root);
+	cairn_time_format_us(v->from, f);
+	cairn_time_format_us(v->to, t);
+	if (v->kind == CAIRN_EXPORT_HISTORY) {
+		cairn_sha256(v->account, strlen(v->account), h);
+		cairn_hex(h, sizeof h, hx);
+		snprintf(want, sizeof want, "cairn-export kind=account-history "
+		    "account_sha256=%s from=%s to=%s entries=%" PRIu64
+		    " tree_size=%" PRIu64 " root=%s", hx, f, t, v->nentries,
+		    v->end.c.size, root);
+	} else
+		snprintf(want, sizeof want, "cairn-export kind=%s from=%s to=%s "
+		    "entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s",
+		    cairn_export_kind_name(v->kind), f, t, v->nentries,
+		    v->end.c.size, root);
+	if (strcmp(want, trusted) != 0)
+		say(v, 0, CAIRN_EBADSIG, "trusted comment", "\"%s\" does not "
+		    "describe this document (\"%s\")", trusted, want);
+	else
+		say(v, 1, 0, "trusted comment", "%s", trusted);
+}
+
+static void
+vx_free(struct vx *v)
+{
+	fx_free(&v->fx);
+	summary_free(&v->sum);
+	free(v->start.note);
+	free(v->end.note);
+	free(v->hand.note);
+	free(v->account);
+	cairn_buf_free(&v->l1);
+	cairn_buf_free(&v->l2);
+	cairn_buf_free(&v->bytes);
+	cairn_buf_free(&v->tmp);
+}
+
+static void
+run(struct vx *v, const char *path, const char *sigpath, int schema)
+{
+	char trusted[CAIRN_MINISIGN_TRUSTED_MAX + 1];
+	double t0;
+
+	signature_pass(v, path, sigpath, trusted, sizeof trusted);
+	if (zstd_pass(v, path) != 0)
+		/* Damaged data cannot be valid; and libxml2's validator
+		 * leaks when its input fails mid-stream. */
+		say(v, 0, CAIRN_EFORMAT, "schema", "not checked: the zstd "
+		    "data is damaged");
+	else if (schema)
+		schema_pass(v, path);
+	t0 = now_secs();
+	content_pass(v, path);
+	if (v->chk != NULL)
+		v->chk->check_secs = now_secs() - t0;
+	check_trusted(v, trusted);
+}
+
+/* libxml2's own messages: the checks report what matters, once. */
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+int
+cairn_export_verify(const struct cairn_pubkey *pub,
+    struct cairn_export_check *chk)
+{
+	struct vx v, p;
+	struct cairn_export_check pchk;
+	char sig[PATH_MAX], psig[PATH_MAX];
+	int rc;
+
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	memset(&v, 0, sizeof v);
+	v.pub = pub;
+	v.chk = chk;
+	chk->entries = 0;
+	snprintf(sig, sizeof sig, "%s.minisig", chk->path);
+	if (chk->previous != NULL) {
+		/* The older export first: it must verify on its own. */
+		memset(&p, 0, sizeof p);
+		memset(&pchk, 0, sizeof pchk);
+		pchk.say = chk->say;
+		pchk.arg = chk->arg;
+		p.pub = pub;
+		p.chk = &pchk;
+		p.quiet = 1;
+		snprintf(psig, sizeof psig, "%s.minisig", chk->previous);
+		run(&p, chk->previous, chk->prevsig ? chk->prevsig : psig,
+		    !chk->skip_schema);
+		if (p.failed)
+			say(&v, 0, p.rc, "previous", "%s does not verify",
+			    chk->previous);
+		else {
+			say(&v, 1, 0, "previous", "%s verifies (%s, %" PRIu64
+			    " entries)", chk->previous, pchk.kind, p.nentries);
+			v.want_prev = 1;
+			v.prev_kind = p.kind;
+			if (p.stream >= 0)
+				memcpy(v.prev_head, p.end.c.head[p.stream],
+				    CAIRN_HASH_LEN);
+			v.prev_has_last = p.have_last;
+			v.prev_last_seq = p.last_seq;
+			memcpy(v.prev_last_leaf, p.last_leaf, CAIRN_HASH_LEN);
+		}
+		run(&v, chk->path, chk->sigpath ? chk->sigpath : sig,
+		    !chk->skip_schema);
+		if (!p.failed) {
+			if (p.kind != v.kind || (v.kind == CAIRN_EXPORT_HISTORY &&
+			    !streq(p.account, v.account)))
+				say(&v, 0, CAIRN_EINVAL, "previous: kind",
+				    "the two exports are of different kinds or "
+				    "accounts");
+			else if (!v.hand.ok || !p.end.ok ||
+			    p.end.c.size != v.hand.c.size ||
+			    memcmp(p.end.c.root, v.hand.c.root,
+			    CAIRN_HASH_LEN) != 0)
+				say(&v, 0, CAIRN_EPROOF, "previous: checkpoint",
+				    "the previous export's end checkpoint (size "
+				    "%" PRIu64 ") is not this export's handover "
+				    "checkpoint (size %" PRIu64 "): the log was "
+				    "rewritten or the exports do not follow each "
+				    "other", p.end.c.size, v.hand.c.size);
+			else {
+				say(&v, 1, 0, "previous: checkpoint", "its end "
+				    "checkpoint is this export's handover (tree "
+				    "size %" PRIu64 ")", v.hand.c.size);
+				if (v.kind == CAIRN_EXPORT_HISTORY ?
+				    (!p.have_last || v.found_prev) :
+				    (v.found_prev || (v.start.ok &&
+				    memcmp(v.start.c.head[v.stream], v.prev_head,
+				    CAIRN_HASH_LEN) == 0)))
+					say(&v, 1, 0, "previous: chain", "the "
+					    "chain continues across the two "
+					    "exports");
+				else
+					say(&v, 0, CAIRN_ECORRUPT,
+					    "previous: chain", "the previous "
+					    "export's last entry is not in this "
+					    "export's chain");
+			}
+			if (p.to != v.from)
+				say(&v, 1, 0, "previous: period", "note: the "
+				    "periods do not abut");
+		}
+		vx_free(&p);
+	} else
+		run(&v, chk->path, chk->sigpath ? chk->sigpath : sig,
+		    !chk->skip_schema);
+	rc = v.failed ? (v.rc ? v.rc : CAIRN_EINVAL) : 0;
+	vx_free(&v);
+	return rc;
+}

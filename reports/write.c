@@ -1,0 +1,1042 @@
+/*
+ * write.c: the export writer.  One pipeline: LMDB read transactions ->
+ * xmlTextWriter -> zstd streaming compression (content checksum on) ->
+ * file, with BLAKE2b-512 (for minisign's prehashed signature) and SHA-256
+ * (for the system.report_generated entry) of the compressed bytes computed
+ * as they go out.  Memory stays flat: one entry at a time.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/xmlwriter.h>
+#include <nettle/sha2.h>
+#include <sodium.h>
+#include <zstd.h>
+
+#include "catalog.h"
+#include "cjson.h"
+#include "export.h"
+#include "keys.h"
+#include "note.h"
+#include "util.h"
+#include "xcommon.h"
+
+#define ZLEVEL	3
+
+struct zout {
+	int		 fd;
+	ZSTD_CCtx	*cc;
+	uint8_t		*obuf;
+	size_t		 ocap;
+	struct cairn_minisign ms;
+	struct sha256_ctx sha;
+	uint64_t	 xml_bytes, file_bytes;
+	int		 err;		/* errno of a failed write */
+};
+
+struct xw {
+	cairn_store	*s;
+	const struct cairn_export_opts *o;
+	struct cairn_export_result *res;
+	xmlTextWriterPtr w;
+	struct zout	 z;
+	struct fx	 fx;
+	struct summary	 sum;
+	struct cairn_checkpoint start, end, hand;
+	struct cairn_buf startnote, endnote, handnote, ebuf, tmp;
+	uint64_t	*ctx;		/* context seqs */
+	int		*ctxrule;	/* the rule that needed each */
+	size_t		 nctx, capctx;
+	uint64_t	 last_seq;
+	int		 have_last;
+	uint64_t	 nentries;
+};
+
+static int
+fail(struct xw *x, int rc, const char *f, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct xw *x, int rc, const char *f, ...)
+{
+	va_list ap;
+
+	if (x->res->err[0] == '\0') {
+		va_start(ap, f);
+		vsnprintf(x->res->err, sizeof x->res->err, f, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static int
+zflush(struct zout *z, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	cairn_minisign_update(&z->ms, p, n);
+	sha256_update(&z->sha, n, p);
+	z->file_bytes += n;
+	while (n > 0) {
+		if ((w = write(z->fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			z->err = errno;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+zpush(struct zout *z, const void *src, size_t len, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { src, len, 0 };
+	ZSTD_outBuffer out;
+	size_t left;
+
+	do {
+		out.dst = z->obuf;
+		out.size = z->ocap;
+		out.pos = 0;
+		left = ZSTD_compressStream2(z->cc, &out, &in, mode);
+		if (ZSTD_isError(left)) {
+			z->err = EIO;
+			return -1;
+		}
+		if (out.pos > 0 && zflush(z, z->obuf, out.pos) != 0)
+			return -1;
+	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+	return 0;
+}
+
+static int
+zwrite(void *ctx, const char *buf, int len)
+{
+	struct zout *z = ctx;
+
+	if (len <= 0)
+		return 0;
+	z->xml_bytes += (uint64_t)len;
+	return zpush(z, buf, (size_t)len, ZSTD_e_continue) == 0 ? len : -1;
+}
+
+static int
+zclose(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/* Writer helpers: each returns 0 or -1 (libxml2 failed). */
+#define X(call)	do { if ((call) < 0) return -1; } while (0)
+
+static int
+xattr(struct xw *x, const char *name, const char *v)
+{
+	return xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST v);
+}
+
+static int
+xattru(struct xw *x, const char *name, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	return xattr(x, name, b);
+}
+
+static int
+xhex(struct xw *x, const char *elem, const uint8_t h[CAIRN_HASH_LEN])
+{
+	char hex[CAIRN_HEX_LEN + 1];
+
+	cairn_hex(h, CAIRN_HASH_LEN, hex);
+	return xmlTextWriterWriteElement(x->w, BAD_CAST elem, BAD_CAST hex);
+}
+
+static int
+xhexattr(struct xw *x, const char *name, const uint8_t h[CAIRN_HASH_LEN])
+{
+	char hex[CAIRN_HEX_LEN + 1];
+
+	cairn_hex(h, CAIRN_HASH_LEN, hex);
+	return xattr(x, name, hex);
+}
+
+/* rsink onto the XML writer. */
+static int
+xs_start(void *a, const char *name, const char *key)
+{
+	struct xw *x = a;
+
+	X(xmlTextWriterStartElement(x->w, BAD_CAST name));
+	if (key != NULL)
+		X(xattr(x, "key", key));
+	return 0;
+}
+
+static int
+xs_end(void *a)
+{
+	struct xw *x = a;
+
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+xs_leaf(void *a, const char *name, const char *key, const char *v, size_t n,
+    int b64)
+{
+	struct xw *x = a;
+
+	X(xmlTextWriterStartElement(x->w, BAD_CAST name));
+	if (key != NULL)
+		X(xattr(x, "key", key));
+	if (b64)
+		X(xattr(x, "encoding", "base64"));
+	if (n > 0) {
+		/* The value is UTF-8 without NUL (xml_text_ok or base64). */
+		x->tmp.len = 0;
+		if (cairn_buf_add(&x->tmp, v, n) != 0 ||
+		    cairn_buf_addc(&x->tmp, 0) != 0)
+			return -1;
+		X(xmlTextWriterWriteString(x->w, x->tmp.p));
+	}
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+xproof(struct xw *x, const char *elem, uint64_t seq, uint64_t size, int seqattr)
+{
+	uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN];
+	size_t n, i;
+	int rc;
+
+	if ((rc = cairn_store_inclusion(x->s, seq, size, proof, &n)) != 0)
+		return fail(x, rc, "inclusion proof of seq %" PRIu64 ": %s", seq,
+		    cairn_strerror(rc));
+	X(xmlTextWriterStartElement(x->w, BAD_CAST elem));
+	if (seqattr)
+		X(xattru(x, "seq", seq));
+	X(xattru(x, "size", size));
+	for (i = 0; i < n; i++)
+		X(xhex(x, "hash", proof[i]));
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+/* A consistency proof from tree size old to the end tree. */
+static int
+xconsistency(struct xw *x, const char *elem, uint64_t old)
+{
+	uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN];
+	size_t n, i;
+	int rc;
+
+	if ((rc = cairn_store_consistency(x->s, old, x->end.size, proof,
+	    &n)) != 0)
+		return fail(x, rc, "consistency proof: %s", cairn_strerror(rc));
+	X(xmlTextWriterStartElement(x->w, BAD_CAST elem));
+	X(xattru(x, "old", old));
+	X(xattru(x, "new", x->end.size));
+	for (i = 0; i < n; i++)
+		X(xhex(x, "hash", proof[i]));
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int
+xlink(struct xw *x, json_t *entry, const char *member, const char *elem)
+{
+	const char *v = jstr(entry, member);
+
+	if (v == NULL)
+		return 0;
+	return xmlTextWriterWriteElement(x->w, BAD_CAST elem, BAD_CAST v);
+}
+
+/*
+ * One entry element.  role: ROLE_IN / ROLE_MARGIN for exported entries,
+ * ROLE_CONTEXT for context (with why and an inclusion proof).
+ */
+static int
+write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
+    const char *margin, const char *why, int proof)
+{
+	struct rsink sink = { xs_start, xs_end, xs_leaf, x };
+	char *b64;
+	int rc;
+
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "entry"));
+	X(xattru(x, "seq", e->seq));
+	X(xhexattr(x, "leaf", e->leaf));
+	X(xattr(x, "received", jstr(entry, "received")));
+	X(xattr(x, "stream", jstr(entry, "stream")));
+	X(xattr(x, "source", jstr(entry, "source")));
+	if (margin != NULL)
+		X(xattr(x, "margin", margin));
+	if (why != NULL)
+		X(xattr(x, "why", why));
+	if ((b64 = malloc(cairn_b64_len(e->len) + 1)) == NULL)
+		return fail(x, CAIRN_ENOMEM, "out of memory");
+	cairn_b64(e->data, e->len, b64);
+	rc = xmlTextWriterWriteElement(x->w, BAD_CAST "bytes", BAD_CAST b64);
+	free(b64);
+	X(rc);
+	X(xlink(x, entry, "prev", "prev"));
+	X(xlink(x, entry, "stream_prev", "stream-prev"));
+	X(xlink(x, entry, "account_prev", "account-prev"));
+	if ((rc = readable_walk(json_object_get(entry, "event"), &sink)) != 0)
+		return rc < 0 && rc > -100 ? -1 : rc;
+	if (proof && (rc = xproof(x, "inclusion", e->seq, x->end.size, 0)) != 0)
+		return rc;
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+decode_entry(struct xw *x, const struct cairn_entry *e, json_t **entry)
+{
+	int rc;
+
+	if (!e->intact)
+		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " fails its "
+		    "hash: the store is damaged (run cairn verify)", e->seq);
+	if ((rc = cairn_cjson_decode(e->data, e->len, entry)) != 0 ||
+	    !json_is_object(json_object_get(*entry, "event")) ||
+	    jstr(*entry, "received") == NULL) {
+		if (rc == 0)
+			json_decref(*entry);
+		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " is not a "
+		    "well-formed entry", e->seq);
+	}
+	return 0;
+}
+
+static int
+add_context(struct xw *x, uint64_t seq, int rule)
+{
+	struct cairn_entry e;
+	json_t *entry;
+	int rc;
+
+	if (fx_seen(&x->fx, seq))
+		return 0;
+	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, &e)) != 0 &&
+	    rc != CAIRN_ECORRUPT)
+		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
+		    cairn_strerror(rc));
+	if ((rc = decode_entry(x, &e, &entry)) != 0)
+		return rc;
+	/* An exported entry is no context: it is there already. */
+	if (x->o->kind == CAIRN_EXPORT_HISTORY ?
+	    strcmp(jstr(json_object_get(entry, "event"), "account") ?
+	    jstr(json_object_get(entry, "event"), "account") : "",
+	    x->o->account) == 0 :
+	    seq >= x->start.size && seq < x->end.size &&
+	    strcmp(jstr(entry, "stream") ? jstr(entry, "stream") : "",
+	    kind_stream(x->o->kind)) == 0) {
+		json_decref(entry);
+		return 0;
+	}
+	rc = fx_add(&x->fx, seq, jstr(entry, "received"),
+	    json_object_get(entry, "event"), ROLE_CONTEXT);
+	json_decref(entry);
+	if (rc != 0)
+		return fail(x, rc, "findings: %s", cairn_strerror(rc));
+	if (x->nctx == x->capctx) {
+		size_t cap = x->capctx ? x->capctx * 2 : 16;
+		uint64_t *n = reallocarray(x->ctx, cap, sizeof *n);
+		int *r;
+
+		if (n == NULL)
+			return fail(x, CAIRN_ENOMEM, "out of memory");
+		x->ctx = n;
+		if ((r = reallocarray(x->ctxrule, cap, sizeof *r)) == NULL)
+			return fail(x, CAIRN_ENOMEM, "out of memory");
+		x->ctxrule = r;
+		x->capctx = cap;
+	}
+	x->ctxrule[x->nctx] = rule;
+	x->ctx[x->nctx++] = seq;
+	return 0;
+}
+
+/* Type of a stored entry's event (into buf), for the context walks. */
+static int
+entry_type(struct xw *x, uint64_t seq, char *type, size_t cap,
+    json_t **event)
+{
+	struct cairn_entry e;
+	json_t *entry;
+	const char *t;
+	int rc;
+
+	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, &e)) != 0 &&
+	    rc != CAIRN_ECORRUPT)
+		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
+		    cairn_strerror(rc));
+	if ((rc = decode_entry(x, &e, &entry)) != 0)
+		return rc;
+	t = jstr(json_object_get(entry, "event"), "type");
+	snprintf(type, cap, "%s", t ? t : "");
+	*event = json_incref(json_object_get(entry, "event"));
+	json_decref(entry);
+	return 0;
+}
+
+/*
+ * Fetches from the store the entries a deferred rule rests on that the
+ * export does not hold, as context: the newest earlier notice or opt-out,
+ * the first later suspension, earlier passes with the same mobile hash.
+ */
+static int
+resolve(struct xw *x)
+{
+	const struct need *n;
+	json_t *ev;
+	char type[96];
+	uint64_t seq, cur;
+	size_t i;
+	int rc, code, want;
+
+	for (i = 0; i < x->fx.nneeds; i++) {
+		n = &x->fx.needs[i];
+		if (n->rule == RULE_SHARED_MOBILE)
+			continue;
+		cur = n->seq;
+		for (;;) {
+			if (n->rule == RULE_MATCH_NOT_SUSPENDED)
+				rc = cairn_store_account_after(x->s, n->account,
+				    cur, &seq);
+			else
+				rc = cairn_store_account_before(x->s, n->account,
+				    cur, &seq);
+			if (rc == CAIRN_ENOTFOUND)
+				break;
+			if (rc != 0)
+				return fail(x, rc, "account index: %s",
+				    cairn_strerror(rc));
+			if (n->rule == RULE_MATCH_NOT_SUSPENDED &&
+			    seq >= x->end.size)
+				break;
+			cur = seq;
+			if ((rc = entry_type(x, seq, type, sizeof type, &ev)) != 0)
+				return rc;
+			code = fx_code(type, ev);
+			json_decref(ev);
+			want = n->rule == RULE_NO_PRIOR_NOTICE ? code == CODE_NOTICE :
+			    n->rule == RULE_MATCH_NOT_SUSPENDED ?
+			    code == CODE_ACTION : code == CODE_OPTOUT_GRANTED ||
+			    code == CODE_OPTOUT_OTHER;
+			if (want) {
+				if ((rc = add_context(x, seq, n->rule)) != 0)
+					return rc;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Earlier passing checks with a mobile hash that a pass in the period has. */
+static int
+resolve_mobile(struct xw *x)
+{
+	cairn_iter *it;
+	struct cairn_entry e;
+	json_t *want, *firsts, *entry, *ev, *acc;
+	const char *m, *a, *o, *sj;
+	char key[600];
+	size_t i;
+	int rc = 0;
+
+	if (x->fx.kind != CAIRN_EXPORT_REALNAME || x->start.size == 0)
+		return 0;
+	if ((want = json_object()) == NULL || (firsts = json_object()) == NULL) {
+		json_decref(want);
+		return fail(x, CAIRN_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < x->fx.nneeds; i++)
+		if (x->fx.needs[i].rule == RULE_SHARED_MOBILE)
+			json_object_set_new(want, x->fx.needs[i].mobile,
+			    json_true());
+	if (json_object_size(want) == 0)
+		goto done;
+	if ((rc = cairn_iter_stream(x->s, "realname", 0, INT64_MAX, &it)) != 0) {
+		rc = fail(x, rc, "realname index: %s", cairn_strerror(rc));
+		goto done;
+	}
+	while ((rc = cairn_iter_next(it, &e)) == 0 && e.seq < x->start.size) {
+		if ((rc = decode_entry(x, &e, &entry)) != 0)
+			break;
+		ev = json_object_get(entry, "event");
+		m = jstr(ev, "mobile_hash");
+		a = jstr(ev, "account");
+		o = jstr(ev, "outcome");
+		sj = jstr(ev, "subject");
+		if (m && a && o && sj && json_object_get(want, m) &&
+		    strcmp(jstr(ev, "type"), "realname.check") == 0 &&
+		    strcmp(o, "pass") == 0 && strcmp(sj, "individual") == 0) {
+			snprintf(key, sizeof key, "%s\n%s", m, a);
+			acc = json_object_get(firsts, key);
+			if (acc == NULL)
+				json_object_set_new(firsts, key,
+				    json_integer((json_int_t)e.seq));
+		}
+		json_decref(entry);
+	}
+	cairn_iter_free(it);
+	if (rc == CAIRN_ENOTFOUND || rc == 0) {
+		const char *k;
+		json_t *v;
+
+		rc = 0;
+		json_object_foreach(firsts, k, v)
+			if ((rc = add_context(x, (uint64_t)json_integer_value(v),
+			    RULE_SHARED_MOBILE)) != 0)
+				break;
+	} else if (x->res->err[0] == '\0')
+		rc = fail(x, rc, "realname index: %s", cairn_strerror(rc));
+done:
+	json_decref(want);
+	json_decref(firsts);
+	return rc;
+}
+
+static int
+write_context(struct xw *x)
+{
+	struct cairn_entry e;
+	json_t *entry;
+	size_t i;
+	int rc;
+
+	/* In seq order (few: one per finding at most). */
+	for (i = 1; i < x->nctx; i++) {
+		size_t j;
+
+		for (j = i; j > 0 && x->ctx[j - 1] > x->ctx[j]; j--) {
+			uint64_t ts = x->ctx[j];
+			int tr = x->ctxrule[j];
+
+			x->ctx[j] = x->ctx[j - 1];
+			x->ctxrule[j] = x->ctxrule[j - 1];
+			x->ctx[j - 1] = ts;
+			x->ctxrule[j - 1] = tr;
+		}
+	}
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "context"));
+	X(xattru(x, "count", x->nctx));
+	for (i = 0; i < x->nctx; i++) {
+		if ((rc = cairn_store_get(x->s, x->ctx[i], &x->ebuf, &e)) != 0 &&
+		    rc != CAIRN_ECORRUPT)
+			return fail(x, rc, "entry %" PRIu64 ": %s", x->ctx[i],
+			    cairn_strerror(rc));
+		if ((rc = decode_entry(x, &e, &entry)) != 0)
+			return rc;
+		rc = write_entry(x, &e, entry, NULL, rule_names[x->ctxrule[i]], 1);
+		json_decref(entry);
+		if (rc != 0)
+			return rc;
+	}
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+sum_count(void *a, const char *key, uint64_t n)
+{
+	struct xw *x = a;
+	char b[24];
+
+	snprintf(b, sizeof b, "%" PRIu64, n);
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "count"));
+	X(xattr(x, "key", key));
+	X(xmlTextWriterWriteString(x->w, BAD_CAST b));
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+write_summary(struct xw *x)
+{
+	int i, rc;
+
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "summary"));
+	X(xattru(x, "entries", x->sum.entries));
+	X(xattru(x, "margin", x->sum.margin));
+	for (i = 0; i < SUM_NBY; i++) {
+		X(xmlTextWriterStartElement(x->w, BAD_CAST "by"));
+		X(xattr(x, "name", sum_by_names[i]));
+		if ((rc = summary_each(&x->sum, i, sum_count, x)) != 0)
+			return rc;
+		X(xmlTextWriterEndElement(x->w));
+	}
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+write_findings(struct xw *x)
+{
+	const struct finding *f;
+	size_t i, j;
+
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "findings"));
+	X(xattru(x, "count", x->fx.nf));
+	for (i = 0; i < x->fx.nf; i++) {
+		f = &x->fx.f[i];
+		X(xmlTextWriterStartElement(x->w, BAD_CAST "finding"));
+		X(xattr(x, "rule", rule_names[f->rule]));
+		if (rule_clauses[f->rule][0] != '\0')
+			X(xattr(x, "clause", rule_clauses[f->rule]));
+		X(xattru(x, "seq", f->seq));
+		if (f->account != NULL)
+			X(xattr(x, "account", f->account));
+		X(xmlTextWriterWriteElement(x->w, BAD_CAST "text",
+		    BAD_CAST f->text));
+		for (j = 0; j < f->nrefs; j++) {
+			X(xmlTextWriterStartElement(x->w, BAD_CAST "ref"));
+			X(xattru(x, "seq", f->refs[j]));
+			X(xmlTextWriterEndElement(x->w));
+		}
+		X(xmlTextWriterEndElement(x->w));
+	}
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+static int
+write_checkpoint(struct xw *x, const char *elem, const struct cairn_buf *note,
+    const struct cairn_checkpoint *c)
+{
+	char t[CAIRN_TIME_LEN + 1];
+
+	cairn_time_format_us(c->time_us, t);
+	X(xmlTextWriterStartElement(x->w, BAD_CAST elem));
+	X(xattru(x, "size", c->size));
+	X(xattr(x, "time", t));
+	X(xhexattr(x, "root", c->root));
+	X(xmlTextWriterWriteString(x->w, note->p));
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+/* Loads and checks a stored checkpoint note (NUL-terminated in buf). */
+static int
+load_checkpoint(struct xw *x, struct cairn_buf *note, const char *origin,
+    const uint8_t pk[32], struct cairn_checkpoint *c)
+{
+	const uint8_t *body;
+	size_t blen;
+	int rc;
+
+	if ((rc = cairn_note_verify(note->p, note->len, origin, pk, &body,
+	    &blen)) != 0 || (rc = cairn_checkpoint_parse(body, blen, c)) != 0)
+		return fail(x, rc, "a stored checkpoint does not verify: %s",
+		    cairn_strerror(rc));
+	if (cairn_buf_addc(note, 0) != 0)
+		return fail(x, CAIRN_ENOMEM, "out of memory");
+	note->len--;
+	return 0;
+}
+
+static void
+stamp(int64_t us, char *out, size_t cap)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static void
+make_name(const struct cairn_export_opts *o, char *out, size_t cap)
+{
+	char f[32], t[32], acc[65];
+	size_t i;
+
+	stamp(o->from_us, f, sizeof f);
+	stamp(o->to_us, t, sizeof t);
+	if (o->kind == CAIRN_EXPORT_HISTORY) {
+		for (i = 0; o->account[i] != '\0' && i < sizeof acc - 1; i++) {
+			char c = o->account[i];
+
+			acc[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' ?
+			    c : '_';
+		}
+		acc[i] = '\0';
+		snprintf(out, cap, "account-history-%s-%s-%s", acc, f, t);
+	} else
+		snprintf(out, cap, "%s-%s-%s",
+		    cairn_export_kind_name(o->kind), f, t);
+}
+
+/* The exported entries: a stream between the checkpoints, or an account. */
+static int
+write_entries(struct xw *x)
+{
+	const struct cairn_export_opts *o = x->o;
+	cairn_iter *it = NULL;
+	struct cairn_entry e;
+	json_t *entry, *ev;
+	const char *recv, *margin;
+	int64_t r, since = 0;
+	int rc, hist = o->kind == CAIRN_EXPORT_HISTORY;
+
+	if (hist)
+		rc = cairn_iter_account(x->s, o->account, &it);
+	else {
+		/* received is non-decreasing in seq: start at start.size's. */
+		if (x->start.size < x->end.size) {
+			if ((rc = cairn_store_get(x->s, x->start.size, &x->ebuf,
+			    &e)) != 0 && rc != CAIRN_ECORRUPT)
+				return fail(x, rc, "entry %" PRIu64 ": %s",
+				    x->start.size, cairn_strerror(rc));
+			if ((rc = decode_entry(x, &e, &entry)) != 0)
+				return rc;
+			since = xtime_us(jstr(entry, "received"));
+			json_decref(entry);
+		}
+		rc = cairn_iter_stream(x->s, kind_stream(o->kind),
+		    since < 0 ? 0 : since, INT64_MAX, &it);
+	}
+	if (rc != 0)
+		return fail(x, rc, "index: %s", cairn_strerror(rc));
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "entries"));
+	while ((rc = cairn_iter_next(it, &e)) == 0) {
+		if (e.seq >= x->end.size)
+			break;
+		if (!hist && e.seq < x->start.size)
+			continue;
+		if ((rc = decode_entry(x, &e, &entry)) != 0)
+			break;
+		ev = json_object_get(entry, "event");
+		recv = jstr(entry, "received");
+		r = xtime_us(recv);
+		margin = r < o->from_us ? "before" : r >= o->to_us ? "after" :
+		    NULL;
+		if (margin == NULL) {
+			rc = summary_add(&x->sum, ev, recv);
+		} else
+			x->sum.margin++;
+		if (rc == 0)
+			rc = fx_add(&x->fx, e.seq, recv, ev,
+			    margin ? ROLE_MARGIN : ROLE_IN);
+		if (rc == 0)
+			rc = write_entry(x, &e, entry, margin, NULL, hist);
+		json_decref(entry);
+		if (rc != 0)
+			break;
+		x->last_seq = e.seq;
+		x->have_last = 1;
+		if (++x->nentries % 4096 == 0 && o->progress != NULL)
+			o->progress(o->progress_arg, x->nentries,
+			    x->end.size - x->start.size);
+	}
+	cairn_iter_free(it);
+	if (rc != 0 && rc != CAIRN_ENOTFOUND)
+		return x->res->err[0] ? rc : fail(x, rc, "reading entries: %s",
+		    rc == -1 ? "XML writer failed" : cairn_strerror(rc));
+	return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
+}
+
+/* <entries> has no count: the writer streams, and the summary and the
+ * trusted comment say how many. */
+
+static int
+write_doc(struct xw *x, const struct cairn_store_info *in,
+    const struct cairn_pubkey *pub)
+{
+	const struct cairn_export_opts *o = x->o;
+	char t[CAIRN_TIME_LEN + 1], pk[CAIRN_PUBKEY_B64_LEN + 1], id[17];
+	struct timespec now;
+	size_t i;
+	int rc;
+
+	X(xmlTextWriterSetIndent(x->w, 1));
+	X(xmlTextWriterSetIndentString(x->w, BAD_CAST ""));
+	X(xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
+	X(xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "export",
+	    BAD_CAST XNS));
+	X(xattr(x, "format", XFORMAT));
+	X(xattr(x, "kind", cairn_export_kind_name(o->kind)));
+	if (o->kind == CAIRN_EXPORT_HISTORY)
+		X(xattr(x, "account", o->account));
+	else
+		X(xattr(x, "stream", kind_stream(o->kind)));
+	cairn_time_format_us(o->from_us, t);
+	X(xattr(x, "from", t));
+	cairn_time_format_us(o->to_us, t);
+	X(xattr(x, "to", t));
+	X(xattr(x, "origin", in->origin));
+	clock_gettime(CLOCK_REALTIME, &now);
+	cairn_time_format_us((int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+	    t);
+	X(xattr(x, "generated", t));
+	X(xattru(x, "late-after", (uint64_t)x->fx.late_us / 1000000));
+
+	cairn_pubkey_b64(pub, pk, sizeof pk);
+	for (i = 0; i < CAIRN_KEYID_LEN; i++)
+		snprintf(id + 2 * i, 3, "%02X",
+		    pub->keyid[CAIRN_KEYID_LEN - 1 - i]);
+	snprintf(x->res->keyid, sizeof x->res->keyid, "%s", id);
+	X(xmlTextWriterStartElement(x->w, BAD_CAST "public-key"));
+	X(xattr(x, "id", id));
+	X(xmlTextWriterWriteString(x->w, BAD_CAST pk));
+	X(xmlTextWriterEndElement(x->w));
+
+	X(write_checkpoint(x, "start-checkpoint", &x->startnote, &x->start));
+	X(write_checkpoint(x, "end-checkpoint", &x->endnote, &x->end));
+	if ((rc = xconsistency(x, "consistency", x->start.size)) != 0)
+		return rc;
+
+	/* The checkpoint the previous period's export ends with, and its
+	 * consistency with this end: what --previous checks. */
+	X(write_checkpoint(x, "handover", &x->handnote, &x->hand));
+	if ((rc = xconsistency(x, "handover-consistency", x->hand.size)) != 0)
+		return rc;
+
+	if ((rc = write_entries(x)) != 0)
+		return rc;
+	if ((rc = resolve(x)) != 0 || (rc = resolve_mobile(x)) != 0)
+		return rc;
+	if ((rc = write_context(x)) != 0)
+		return rc;
+	if ((rc = fx_finish(&x->fx)) != 0)
+		return fail(x, rc, "findings: %s", cairn_strerror(rc));
+	if ((rc = write_summary(x)) != 0 || (rc = write_findings(x)) != 0)
+		return rc;
+	if (x->have_last &&
+	    (rc = xproof(x, "last-inclusion", x->last_seq, x->end.size, 1)) != 0)
+		return rc;
+	X(xmlTextWriterEndElement(x->w));
+	X(xmlTextWriterEndDocument(x->w));
+	return 0;
+}
+
+static int
+find_checkpoints(struct xw *x, const struct cairn_store_info *in)
+{
+	const struct cairn_export_opts *o = x->o;
+	int rc;
+
+	rc = cairn_store_checkpoint_at(x->s, o->from_us, 0, &x->startnote);
+	if (rc == CAIRN_ENOTFOUND)	/* the log is younger: its first */
+		rc = cairn_store_checkpoint_find(x->s, 0, 1, &x->startnote);
+	if (rc != 0)
+		return fail(x, rc, "no checkpoint to start from: %s",
+		    cairn_strerror(rc));
+	if ((rc = cairn_store_checkpoint_at(x->s, o->to_us, 1, &x->endnote)) != 0)
+		return fail(x, rc, "no checkpoint made at or after the end of "
+		    "the period yet (make one with `cairn checkpoint`)");
+	if ((rc = cairn_store_checkpoint_at(x->s, o->from_us, 1,
+	    &x->handnote)) != 0)
+		return fail(x, rc, "no checkpoint after the start of the period");
+	if ((rc = load_checkpoint(x, &x->handnote, in->origin, in->pubkey,
+	    &x->hand)) != 0)
+		return rc;
+	if ((rc = load_checkpoint(x, &x->startnote, in->origin, in->pubkey,
+	    &x->start)) != 0 ||
+	    (rc = load_checkpoint(x, &x->endnote, in->origin, in->pubkey,
+	    &x->end)) != 0)
+		return rc;
+	if (x->start.size > x->end.size)
+		return fail(x, CAIRN_ECORRUPT, "checkpoints out of order");
+	return 0;
+}
+
+static int
+finish_files(struct xw *x, const char *tmp, const char *tmpsig,
+    const struct cairn_seckey *sk)
+{
+	struct cairn_export_result *res = x->res;
+	const struct cairn_export_opts *o = x->o;
+	struct cairn_buf sig = { 0 };
+	char trusted[512], root[CAIRN_HEX_LEN + 1], f[32], t[32];
+	int rc, fd;
+
+	if (zpush(&x->z, "", 0, ZSTD_e_end) != 0 || fsync(x->z.fd) != 0)
+		return fail(x, CAIRN_EINVAL, "writing %s: %s", tmp,
+		    strerror(x->z.err ? x->z.err : errno));
+	sha256_digest(&x->z.sha, sizeof res->file_sha256, res->file_sha256);
+	cairn_hex(x->end.root, CAIRN_HASH_LEN, root);
+	cairn_time_format_us(o->from_us, f);
+	cairn_time_format_us(o->to_us, t);
+	if (o->kind == CAIRN_EXPORT_HISTORY) {
+		uint8_t h[CAIRN_HASH_LEN];
+		char hx[CAIRN_HEX_LEN + 1];
+
+		/* The account itself may hold spaces: name it by its hash. */
+		cairn_sha256(o->account, strlen(o->account), h);
+		cairn_hex(h, sizeof h, hx);
+		snprintf(trusted, sizeof trusted, "cairn-export "
+		    "kind=account-history account_sha256=%s from=%s to=%s "
+		    "entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s", hx, f,
+		    t, x->nentries, x->end.size, root);
+	} else
+		snprintf(trusted, sizeof trusted, "cairn-export kind=%s from=%s "
+		    "to=%s entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s",
+		    cairn_export_kind_name(o->kind), f, t, x->nentries,
+		    x->end.size, root);
+	if ((rc = cairn_minisign_final(&x->z.ms, sk, "signature from cairn "
+	    "export", trusted, &sig)) != 0)
+		return fail(x, rc, "signing: %s", cairn_strerror(rc));
+	if ((fd = open(tmpsig, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0 || write(fd, sig.p, sig.len) != (ssize_t)sig.len ||
+	    fsync(fd) != 0) {
+		rc = errno;
+		if (fd >= 0)
+			close(fd);
+		cairn_buf_free(&sig);
+		return fail(x, CAIRN_EINVAL, "writing %s: %s", tmpsig,
+		    strerror(rc));
+	}
+	close(fd);
+	cairn_buf_free(&sig);
+	if (rename(tmp, res->path) != 0 || rename(tmpsig, res->sigpath) != 0)
+		return fail(x, CAIRN_EINVAL, "renaming into %s: %s", o->dir,
+		    strerror(errno));
+	if ((fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+int
+cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
+    const struct cairn_export_opts *o, struct cairn_export_result *res)
+{
+	struct xw x;
+	struct cairn_store_info in;
+	struct cairn_pubkey pub;
+	xmlOutputBufferPtr ob;
+	char tmp[PATH_MAX + 8], tmpsig[PATH_MAX + 8];
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	memset(&x, 0, sizeof x);
+	x.s = s;
+	x.o = o;
+	x.res = res;
+	x.z.fd = -1;
+	if (o->kind < 0 || o->kind >= CAIRN_EXPORT_NKINDS ||
+	    (o->kind == CAIRN_EXPORT_HISTORY &&
+	    (o->account == NULL || o->account[0] == '\0')) ||
+	    o->from_us >= o->to_us || o->dir == NULL || o->late_after < 0)
+		return fail(&x, CAIRN_EINVAL, "invalid export request (kind, "
+		    "account, period [from, to) with from < to, directory)");
+	if ((rc = cairn_store_info(s, &in)) != 0)
+		return fail(&x, rc, "store: %s", cairn_strerror(rc));
+	cairn_seckey_public(sk, &pub);
+	if (memcmp(pub.pk, in.pubkey, 32) != 0)
+		return fail(&x, CAIRN_EBADSIG, "the key is not the store's key");
+	if (o->name != NULL)
+		snprintf(res->name, sizeof res->name, "%s", o->name);
+	else
+		make_name(o, res->name, sizeof res->name);
+	if (strchr(res->name, '/') != NULL || res->name[0] == '.' ||
+	    snprintf(res->path, sizeof res->path, "%s/%s.xml.zst", o->dir,
+	    res->name) >= (int)sizeof res->path ||
+	    snprintf(res->sigpath, sizeof res->sigpath, "%s.minisig",
+	    res->path) >= (int)sizeof res->sigpath)
+		return fail(&x, CAIRN_EINVAL, "bad export name or directory");
+	if (access(res->path, F_OK) == 0)
+		return fail(&x, CAIRN_EINVAL, "%s exists; not overwriting it",
+		    res->path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", res->path);
+	snprintf(tmpsig, sizeof tmpsig, "%s.tmp", res->sigpath);
+
+	if ((rc = find_checkpoints(&x, &in)) != 0)
+		goto out;
+	if ((rc = fx_init(&x.fx, o->kind, o->late_after ? o->late_after :
+	    CAIRN_EXPORT_LATE_DEFAULT, x.end.size)) != 0 ||
+	    (rc = summary_init(&x.sum)) != 0) {
+		rc = fail(&x, CAIRN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((x.z.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		rc = fail(&x, CAIRN_EINVAL, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	x.z.ocap = ZSTD_CStreamOutSize();
+	if ((x.z.obuf = malloc(x.z.ocap)) == NULL ||
+	    (x.z.cc = ZSTD_createCCtx()) == NULL ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(x.z.cc,
+	    ZSTD_c_compressionLevel, ZLEVEL)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(x.z.cc, ZSTD_c_checksumFlag,
+	    1))) {
+		rc = fail(&x, CAIRN_ENOMEM, "zstd: out of memory");
+		goto out;
+	}
+	/* Compression on a second thread where libzstd has them: the XML is
+	 * made on this one, so the two overlap. */
+	(void)ZSTD_CCtx_setParameter(x.z.cc, ZSTD_c_nbWorkers, 1);
+	cairn_minisign_init(&x.z.ms);
+	sha256_init(&x.z.sha);
+	if ((ob = xmlOutputBufferCreateIO(zwrite, zclose, &x.z, NULL)) == NULL ||
+	    (x.w = xmlNewTextWriter(ob)) == NULL) {
+		if (ob != NULL)
+			xmlOutputBufferClose(ob);
+		rc = fail(&x, CAIRN_ENOMEM, "libxml2: out of memory");
+		goto out;
+	}
+	rc = write_doc(&x, &in, &pub);
+	if (rc == 0 && xmlTextWriterFlush(x.w) < 0)
+		rc = -1;
+	xmlFreeTextWriter(x.w);		/* closes the output buffer */
+	x.w = NULL;
+	if (rc == -1 || x.z.err != 0)
+		rc = fail(&x, CAIRN_EINVAL, "writing %s: %s", tmp,
+		    x.z.err ? strerror(x.z.err) : "XML writer failed");
+	if (rc != 0)
+		goto out;
+	if ((rc = finish_files(&x, tmp, tmpsig, sk)) != 0)
+		goto out;
+	res->entries = x.sum.entries;
+	res->margin = x.sum.margin;
+	res->context = x.nctx;
+	res->findings = x.fx.nf;
+	res->xml_bytes = x.z.xml_bytes;
+	res->file_bytes = x.z.file_bytes;
+	res->start_size = x.start.size;
+	res->end_size = x.end.size;
+	memcpy(res->root, x.end.root, CAIRN_HASH_LEN);
+out:
+	if (x.w != NULL)
+		xmlFreeTextWriter(x.w);
+	if (x.z.fd >= 0)
+		close(x.z.fd);
+	if (rc != 0) {
+		unlink(tmp);
+		unlink(tmpsig);
+	}
+	ZSTD_freeCCtx(x.z.cc);
+	free(x.z.obuf);
+	fx_free(&x.fx);
+	summary_free(&x.sum);
+	cairn_buf_free(&x.startnote);
+	cairn_buf_free(&x.endnote);
+	cairn_buf_free(&x.handnote);
+	cairn_buf_free(&x.ebuf);
+	cairn_buf_free(&x.tmp);
+	free(x.ctx);
+	free(x.ctxrule);
+	return rc;
+}

@@ -1,0 +1,815 @@
+/*
+ * xcommon.c: the readable reading of events, the summary and the findings
+ * rules, shared by the export writer and verifier (EXPORT.md).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "note.h"
+#include "xcommon.h"
+
+const char *const sum_by_names[SUM_NBY] = {
+	"type", "outcome", "reason", "category", "day"
+};
+
+const char *const rule_names[RULE_N] = {
+	"no-prior-notice", "minor-passed", "shared-mobile", "match-allowed",
+	"match-not-suspended", "takedown-order", "takedown-no-category",
+	"unlabeled-no-optout", "late-entry"
+};
+
+const char *const rule_clauses[RULE_N] = {
+	"1.2", "1.1.1", "1.1.6", "7", "7", "2.2.5", "2.2.5", "3.6.2", ""
+};
+
+static const char *const kind_names[CAIRN_EXPORT_NKINDS] = {
+	"realname", "takedown", "screening", "account", "labeling", "system",
+	"account-history"
+};
+
+const char *
+cairn_export_kind_name(int kind)
+{
+	if (kind < 0 || kind >= CAIRN_EXPORT_NKINDS)
+		return NULL;
+	return kind_names[kind];
+}
+
+int
+cairn_export_kind_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < CAIRN_EXPORT_NKINDS; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+kind_stream(int kind)
+{
+	return kind == CAIRN_EXPORT_HISTORY ? NULL : kind_names[kind];
+}
+
+/* Which rules a kind computes (EXPORT.md "findings"). */
+int
+kind_rules(int kind, int rule)
+{
+	switch (rule) {
+	case RULE_LATE_ENTRY:
+		return 1;
+	case RULE_NO_PRIOR_NOTICE:
+		return kind == CAIRN_EXPORT_ACCOUNT || kind == CAIRN_EXPORT_HISTORY;
+	case RULE_MINOR_PASSED:
+		return kind == CAIRN_EXPORT_REALNAME || kind == CAIRN_EXPORT_HISTORY;
+	case RULE_SHARED_MOBILE:
+		return kind == CAIRN_EXPORT_REALNAME;
+	case RULE_MATCH_ALLOWED:
+	case RULE_MATCH_NOT_SUSPENDED:
+		return kind == CAIRN_EXPORT_SCREENING || kind == CAIRN_EXPORT_HISTORY;
+	case RULE_TAKEDOWN_ORDER:
+	case RULE_TAKEDOWN_NO_CATEGORY:
+		return kind == CAIRN_EXPORT_TAKEDOWN || kind == CAIRN_EXPORT_HISTORY;
+	case RULE_UNLABELED_NO_OPTOUT:
+		return kind == CAIRN_EXPORT_LABELING || kind == CAIRN_EXPORT_HISTORY;
+	}
+	return 0;
+}
+
+int64_t
+xtime_us(const char *s)
+{
+	int64_t us;
+
+	if (s == NULL || cairn_time_parse_us(s, strlen(s), &us) != 0)
+		return -1;
+	return us;
+}
+
+/*
+ * Readable reading.
+ */
+
+int
+xml_text_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n')
+			return 0;
+		/* U+FFFE, U+FFFF: EF BF BE / EF BF BF */
+		if (p[i] == 0xef && i + 2 < n && p[i + 1] == 0xbf &&
+		    (p[i + 2] == 0xbe || p[i + 2] == 0xbf))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+keycmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted member names of an object (malloc'd array, borrowed strings). */
+static const char **
+sorted_keys(json_t *o, size_t *n)
+{
+	const char **k, *key;
+	json_t *v;
+	size_t i = 0;
+
+	*n = json_object_size(o);
+	if ((k = calloc(*n + 1, sizeof *k)) == NULL)
+		return NULL;
+	json_object_foreach(o, key, v)
+		k[i++] = key;
+	(void)v;
+	qsort(k, *n, sizeof *k, keycmp);
+	return k;
+}
+
+static int walk_value(const char *, const char *, json_t *, int,
+    const struct rsink *);
+
+static int
+walk_members(json_t *o, int map, const struct rsink *s)
+{
+	const char **k;
+	size_t i, n;
+	int rc = 0;
+
+	if ((k = sorted_keys(o, &n)) == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = walk_value(map ? "item" : k[i], map ? k[i] : NULL,
+		    json_object_get(o, k[i]), map, s);
+	free(k);
+	return rc;
+}
+
+/*
+ * One member.  In a map (sd), every object is again a map; elsewhere an
+ * object is a record.  An empty container reads as an empty leaf, which
+ * is what the XML shows.
+ */
+static int
+walk_value(const char *name, const char *key, json_t *v, int inmap,
+    const struct rsink *s)
+{
+	char num[32];
+	const char *str;
+	size_t i, len;
+	int rc, map;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		str = json_string_value(v);
+		len = json_string_length(v);
+		if (xml_text_ok(str, len))
+			return s->leaf(s->arg, name, key, str, len, 0);
+		else {
+			char *b = malloc(cairn_b64_len(len) + 1);
+
+			if (b == NULL)
+				return CAIRN_ENOMEM;
+			cairn_b64((const uint8_t *)str, len, b);
+			rc = s->leaf(s->arg, name, key, b, strlen(b), 1);
+			free(b);
+			return rc;
+		}
+	case JSON_INTEGER:
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return s->leaf(s->arg, name, key, num, strlen(num), 0);
+	case JSON_REAL:
+		snprintf(num, sizeof num, "%.17g", json_real_value(v));
+		return s->leaf(s->arg, name, key, num, strlen(num), 0);
+	case JSON_TRUE:
+		return s->leaf(s->arg, name, key, "true", 4, 0);
+	case JSON_FALSE:
+		return s->leaf(s->arg, name, key, "false", 5, 0);
+	case JSON_NULL:
+		return s->leaf(s->arg, name, key, "", 0, 0);
+	case JSON_ARRAY:
+		for (i = 0; i < json_array_size(v); i++)
+			if ((rc = walk_value(name, key, json_array_get(v, i),
+			    inmap, s)) != 0)
+				return rc;
+		return 0;
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0)
+			return s->leaf(s->arg, name, key, "", 0, 0);
+		/* sd is the one map of the catalog: a map of maps. */
+		map = inmap || strcmp(name, "sd") == 0;
+		if ((rc = s->start(s->arg, name, key)) != 0 ||
+		    (rc = walk_members(v, map, s)) != 0)
+			return rc;
+		return s->end(s->arg);
+	}
+	return CAIRN_EINVAL;
+}
+
+int
+readable_walk(json_t *event, const struct rsink *s)
+{
+	json_t *type = json_object_get(event, "type");
+	int rc;
+
+	if (!json_is_string(type))
+		return CAIRN_EFORMAT;
+	if ((rc = s->start(s->arg, json_string_value(type), NULL)) != 0 ||
+	    (rc = walk_members(event, 0, s)) != 0)
+		return rc;
+	return s->end(s->arg);
+}
+
+static int
+ls_start(void *a, const char *name, const char *key)
+{
+	return cairn_buf_printf(a, "<%s%s%s\n", name, key ? " " : "",
+	    key ? key : "") < 0 ? CAIRN_ENOMEM : 0;
+}
+
+static int
+ls_end(void *a)
+{
+	return cairn_buf_adds(a, ">\n") < 0 ? CAIRN_ENOMEM : 0;
+}
+
+static int
+ls_leaf(void *a, const char *name, const char *key, const char *v, size_t n,
+    int b64)
+{
+	struct cairn_buf *b = a;
+
+	if (cairn_buf_printf(b, "=%s%s%s%s %zu:", name, key ? " " : "",
+	    key ? key : "", b64 ? " b64" : "", n) < 0 ||
+	    cairn_buf_add(b, v, n) < 0 || cairn_buf_addc(b, '\n') < 0)
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
+void
+readable_linesink(struct rsink *s, struct cairn_buf *b)
+{
+	s->start = ls_start;
+	s->end = ls_end;
+	s->leaf = ls_leaf;
+	s->arg = b;
+}
+
+/*
+ * Summary.
+ */
+
+int
+summary_init(struct summary *s)
+{
+	int i;
+
+	memset(s, 0, sizeof *s);
+	for (i = 0; i < SUM_NBY; i++)
+		if ((s->by[i] = json_object()) == NULL)
+			return CAIRN_ENOMEM;
+	return 0;
+}
+
+void
+summary_free(struct summary *s)
+{
+	int i;
+
+	for (i = 0; i < SUM_NBY; i++)
+		json_decref(s->by[i]);
+	memset(s, 0, sizeof *s);
+}
+
+static int
+count(json_t *o, const char *key)
+{
+	json_t *n = json_object_get(o, key);
+
+	if (n == NULL)
+		return json_object_set_new(o, key, json_integer(1)) == 0 ? 0 :
+		    CAIRN_ENOMEM;
+	return json_integer_set(n, json_integer_value(n) + 1) == 0 ? 0 :
+	    CAIRN_EINVAL;
+}
+
+int
+summary_add(struct summary *s, json_t *event, const char *received)
+{
+	json_t *v;
+	char day[11];
+	int i, rc;
+
+	s->entries++;
+	for (i = 0; i < 4; i++) {
+		v = json_object_get(event, sum_by_names[i]);
+		if (json_is_string(v) &&
+		    (rc = count(s->by[i], json_string_value(v))) != 0)
+			return rc;
+	}
+	/* NULL: an entry (from a hostile export) without "received". */
+	if (received == NULL || strlen(received) < 10)
+		return CAIRN_EFORMAT;
+	memcpy(day, received, 10);
+	day[10] = '\0';
+	return count(s->by[4], day);
+}
+
+int
+summary_each(const struct summary *s, int by,
+    int (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	const char **k;
+	size_t i, n;
+	int rc = 0;
+
+	if ((k = sorted_keys(s->by[by], &n)) == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(arg, k[i], (uint64_t)json_integer_value(
+		    json_object_get(s->by[by], k[i])));
+	free(k);
+	return rc;
+}
+
+/*
+ * Findings.
+ */
+
+int
+fx_init(struct fx *fx, int kind, int64_t late_after_s, uint64_t end_size)
+{
+	memset(fx, 0, sizeof *fx);
+	fx->kind = kind;
+	fx->late_us = late_after_s * 1000000;
+	fx->end_size = end_size;
+	if ((fx->acct = json_object()) == NULL ||
+	    (fx->mobile = json_object()) == NULL ||
+	    (fx->seen = json_object()) == NULL)
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
+void
+fx_free(struct fx *fx)
+{
+	size_t i;
+
+	json_decref(fx->acct);
+	json_decref(fx->mobile);
+	json_decref(fx->seen);
+	for (i = 0; i < fx->nneeds; i++) {
+		free(fx->needs[i].account);
+		free(fx->needs[i].mobile);
+	}
+	free(fx->needs);
+	for (i = 0; i < fx->nf; i++) {
+		free(fx->f[i].account);
+		free(fx->f[i].text);
+		free(fx->f[i].refs);
+	}
+	free(fx->f);
+	memset(fx, 0, sizeof *fx);
+}
+
+static const char *
+sget(json_t *ev, const char *k)
+{
+	json_t *v = json_object_get(ev, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int
+fx_code(const char *type, json_t *ev)
+{
+	const char *d;
+
+	if (strcmp(type, "account.notice") == 0)
+		return CODE_NOTICE;
+	if (strcmp(type, "account.suspended") == 0 ||
+	    strcmp(type, "account.terminated") == 0 ||
+	    strcmp(type, "account.disabled") == 0)
+		return CODE_ACTION;
+	if (strcmp(type, "ai_label.optout") == 0) {
+		d = sget(ev, "decision");
+		return d != NULL && strcmp(d, "granted") == 0 ?
+		    CODE_OPTOUT_GRANTED : CODE_OPTOUT_OTHER;
+	}
+	return 0;
+}
+
+static int
+pair(json_t *o, const char *key, uint64_t seq, json_t *second)
+{
+	json_t *a = json_object_get(o, key), *p;
+
+	if (second == NULL)
+		return CAIRN_ENOMEM;
+	if (a == NULL) {
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new(o, key, a) != 0) {
+			json_decref(second);
+			return CAIRN_ENOMEM;
+		}
+	}
+	if ((p = json_pack("[Io]", (json_int_t)seq, second)) == NULL ||
+	    json_array_append_new(a, p) != 0)
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
+static int
+add_finding(struct fx *fx, uint64_t seq, int rule, const char *account,
+    char *text, const uint64_t *refs, size_t nrefs)
+{
+	struct finding *f;
+
+	if (text == NULL)
+		return CAIRN_ENOMEM;
+	if (fx->nf == fx->capf) {
+		size_t cap = fx->capf ? fx->capf * 2 : 16;
+		struct finding *nf = reallocarray(fx->f, cap, sizeof *nf);
+
+		if (nf == NULL) {
+			free(text);
+			return CAIRN_ENOMEM;
+		}
+		fx->f = nf;
+		fx->capf = cap;
+	}
+	f = &fx->f[fx->nf];
+	memset(f, 0, sizeof *f);
+	f->seq = seq;
+	f->rule = rule;
+	f->text = text;
+	if ((account != NULL && (f->account = strdup(account)) == NULL) ||
+	    (f->refs = calloc(nrefs + 1, sizeof *refs)) == NULL) {
+		free(f->account);
+		free(text);
+		return CAIRN_ENOMEM;
+	}
+	memcpy(f->refs, refs, nrefs * sizeof *refs);
+	f->nrefs = nrefs;
+	fx->nf++;
+	return 0;
+}
+
+static char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int
+need(struct fx *fx, int rule, uint64_t seq, const char *account,
+    const char *mobile)
+{
+	struct need *n;
+
+	if (!kind_rules(fx->kind, rule))
+		return 0;
+	if (fx->nneeds == fx->capneeds) {
+		size_t cap = fx->capneeds ? fx->capneeds * 2 : 16;
+		struct need *nn = reallocarray(fx->needs, cap, sizeof *nn);
+
+		if (nn == NULL)
+			return CAIRN_ENOMEM;
+		fx->needs = nn;
+		fx->capneeds = cap;
+	}
+	n = &fx->needs[fx->nneeds];
+	memset(n, 0, sizeof *n);
+	n->rule = rule;
+	n->seq = seq;
+	if ((account && (n->account = strdup(account)) == NULL) ||
+	    (mobile && (n->mobile = strdup(mobile)) == NULL)) {
+		free(n->account);
+		return CAIRN_ENOMEM;
+	}
+	fx->nneeds++;
+	return 0;
+}
+
+/* acct[account] = [first notice seq or -1, last action seq or -1,
+ * [[optout seq, code], ...]] */
+static int
+acct_fact(struct fx *fx, const char *account, uint64_t seq, int code)
+{
+	json_t *a = json_object_get(fx->acct, account), *slot, *p;
+	json_int_t s = (json_int_t)seq, cur;
+
+	if (a == NULL) {
+		if ((a = json_pack("[ii[]]", -1, -1)) == NULL ||
+		    json_object_set_new(fx->acct, account, a) != 0)
+			return CAIRN_ENOMEM;
+	}
+	switch (code) {
+	case CODE_NOTICE:
+		slot = json_array_get(a, 0);
+		cur = json_integer_value(slot);
+		if (cur < 0 || s < cur)
+			json_integer_set(slot, s);
+		return 0;
+	case CODE_ACTION:
+		slot = json_array_get(a, 1);
+		if (s > json_integer_value(slot))
+			json_integer_set(slot, s);
+		return 0;
+	default:
+		if ((p = json_pack("[Ii]", s, code)) == NULL ||
+		    json_array_append_new(json_array_get(a, 2), p) != 0)
+			return CAIRN_ENOMEM;
+		return 0;
+	}
+}
+
+int
+fx_seen(const struct fx *fx, uint64_t seq)
+{
+	char k[24];
+
+	snprintf(k, sizeof k, "%" PRIu64, seq);
+	return json_object_get(fx->seen, k) != NULL;
+}
+
+int
+fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
+    int role)
+{
+	const char *type = sget(ev, "type"), *account = sget(ev, "account");
+	const char *mobile, *a, *b;
+	int64_t t, r;
+	char k[24];
+	int code, rc;
+
+	if (type == NULL)
+		return CAIRN_EFORMAT;
+	/* Context entries are few; exported entries are known by range. */
+	if (role == ROLE_CONTEXT) {
+		snprintf(k, sizeof k, "%" PRIu64, seq);
+		if (json_object_set_new(fx->seen, k, json_true()) != 0)
+			return CAIRN_ENOMEM;
+	}
+	/* Facts the deferred rules look up: per account, the first notice,
+	 * the last suspension/termination/disabling, every opt-out. */
+	code = fx_code(type, ev);
+	if (code != 0 && account != NULL &&
+	    (rc = acct_fact(fx, account, seq, code)) != 0)
+		return rc;
+	mobile = sget(ev, "mobile_hash");
+	if (strcmp(type, "realname.check") == 0 && mobile != NULL &&
+	    account != NULL && (a = sget(ev, "outcome")) != NULL &&
+	    strcmp(a, "pass") == 0 && (b = sget(ev, "subject")) != NULL &&
+	    strcmp(b, "individual") == 0) {
+		if ((rc = pair(fx->mobile, mobile, seq,
+		    json_string(account))) != 0)
+			return rc;
+		if (role == ROLE_IN &&
+		    (rc = need(fx, RULE_SHARED_MOBILE, seq, account, mobile)) != 0)
+			return rc;
+	}
+	if (role != ROLE_IN)
+		return 0;
+
+	/* Rules on the entry alone. */
+	if (kind_rules(fx->kind, RULE_LATE_ENTRY)) {
+		t = xtime_us(sget(ev, "time"));
+		r = xtime_us(received);
+		if (t >= 0 && r >= 0 && r - t > fx->late_us &&
+		    (rc = add_finding(fx, seq, RULE_LATE_ENTRY, account,
+		    fmt("%s %s happened at %s, %" PRId64 " s before it was "
+		    "received at %s", type, sget(ev, "id") ? sget(ev, "id") :
+		    "(no id)", sget(ev, "time"), (r - t) / 1000000, received),
+		    &seq, 1)) != 0)
+			return rc;
+	}
+	if (strcmp(type, "realname.check") == 0 &&
+	    kind_rules(fx->kind, RULE_MINOR_PASSED) &&
+	    (a = sget(ev, "outcome")) != NULL && strcmp(a, "pass") == 0 &&
+	    json_is_false(json_object_get(ev, "is_adult")) &&
+	    (rc = add_finding(fx, seq, RULE_MINOR_PASSED, account,
+	    fmt("real-name check passed an account holder under 18 "
+	    "(account %s)", account ? account : "-"), &seq, 1)) != 0)
+		return rc;
+	if (strcmp(type, "export.screening") == 0 &&
+	    (a = sget(ev, "result")) != NULL &&
+	    strcmp(a, "confirmed_match") == 0) {
+		if (kind_rules(fx->kind, RULE_MATCH_ALLOWED) &&
+		    (b = sget(ev, "action")) != NULL &&
+		    strcmp(b, "allow") == 0 &&
+		    (rc = add_finding(fx, seq, RULE_MATCH_ALLOWED, account,
+		    fmt("confirmed screening match on %s allowed",
+		    sget(ev, "party_name") ? sget(ev, "party_name") : "-"),
+		    &seq, 1)) != 0)
+			return rc;
+		if (account != NULL &&
+		    (rc = need(fx, RULE_MATCH_NOT_SUSPENDED, seq, account,
+		    NULL)) != 0)
+			return rc;
+	}
+	if (strcmp(type, "content.takedown") == 0) {
+		if (kind_rules(fx->kind, RULE_TAKEDOWN_NO_CATEGORY) &&
+		    sget(ev, "category") == NULL &&
+		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_NO_CATEGORY,
+		    account, fmt("takedown of %s names no category",
+		    sget(ev, "content_id") ? sget(ev, "content_id") : "-"),
+		    &seq, 1)) != 0)
+			return rc;
+		t = xtime_us(sget(ev, "applied_at"));
+		r = xtime_us(sget(ev, "detected_at"));
+		if (kind_rules(fx->kind, RULE_TAKEDOWN_ORDER) && t >= 0 &&
+		    r >= 0 && t < r &&
+		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_ORDER, account,
+		    fmt("takedown of %s applied at %s, before it was detected "
+		    "at %s", sget(ev, "content_id") ? sget(ev, "content_id") :
+		    "-", sget(ev, "applied_at"), sget(ev, "detected_at")),
+		    &seq, 1)) != 0)
+			return rc;
+	}
+	if (code == CODE_ACTION && account != NULL &&
+	    (rc = need(fx, RULE_NO_PRIOR_NOTICE, seq, account, NULL)) != 0)
+		return rc;
+	if (strcmp(type, "ai_label.unlabeled_delivery") == 0 &&
+	    account != NULL &&
+	    (rc = need(fx, RULE_UNLABELED_NO_OPTOUT, seq, account, NULL)) != 0)
+		return rc;
+	return 0;
+}
+
+/* An earlier notice of the account (before seq before)? */
+static int
+notice_before(struct fx *fx, const char *account, uint64_t before)
+{
+	json_int_t n = json_integer_value(json_array_get(
+	    json_object_get(fx->acct, account), 0));
+
+	return json_object_get(fx->acct, account) != NULL && n >= 0 &&
+	    (uint64_t)n < before;
+}
+
+/* A suspension, termination or disabling of the account after seq after
+ * (every fact is below the end tree's size)? */
+static int
+action_after(struct fx *fx, const char *account, uint64_t after)
+{
+	json_int_t n = json_integer_value(json_array_get(
+	    json_object_get(fx->acct, account), 1));
+
+	return json_object_get(fx->acct, account) != NULL && n >= 0 &&
+	    (uint64_t)n > after;
+}
+
+/* The account's newest opt-out before seq before. */
+static int
+optout_before(struct fx *fx, const char *account, uint64_t before,
+    uint64_t *seq, int *code)
+{
+	json_t *a = json_array_get(json_object_get(fx->acct, account), 2), *p;
+	uint64_t s;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(a, i, p) {
+		s = (uint64_t)json_integer_value(json_array_get(p, 0));
+		if (s < before && (!found || s > *seq)) {
+			*seq = s;
+			*code = (int)json_integer_value(json_array_get(p, 1));
+			found = 1;
+		}
+	}
+	return found;
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+shared_mobile(struct fx *fx, const struct need *n)
+{
+	json_t *a = json_object_get(fx->mobile, n->mobile), *p, *first;
+	const char *acc, *k;
+	json_t *v;
+	uint64_t s, *refs;
+	size_t i, nrefs = 0;
+	int rc;
+
+	/* Earliest earlier pass of each other account. */
+	if ((first = json_object()) == NULL)
+		return CAIRN_ENOMEM;
+	json_array_foreach(a, i, p) {
+		s = (uint64_t)json_integer_value(json_array_get(p, 0));
+		acc = json_string_value(json_array_get(p, 1));
+		if (s >= n->seq || strcmp(acc, n->account) == 0)
+			continue;
+		v = json_object_get(first, acc);
+		if (v == NULL || (uint64_t)json_integer_value(v) > s)
+			json_object_set_new(first, acc, json_integer((json_int_t)s));
+	}
+	if (json_object_size(first) == 0) {
+		json_decref(first);
+		return 0;
+	}
+	if ((refs = calloc(json_object_size(first) + 1, sizeof *refs)) == NULL) {
+		json_decref(first);
+		return CAIRN_ENOMEM;
+	}
+	json_object_foreach(first, k, v)
+		refs[nrefs++] = (uint64_t)json_integer_value(v);
+	qsort(refs, nrefs, sizeof *refs, u64cmp);
+	memmove(refs + 1, refs, nrefs * sizeof *refs);
+	refs[0] = n->seq;
+	rc = add_finding(fx, n->seq, RULE_SHARED_MOBILE, n->account,
+	    fmt("mobile hash %s passed real-name checks for account %s and "
+	    "%zu other account(s)", n->mobile, n->account, nrefs), refs,
+	    nrefs + 1);
+	free(refs);
+	json_decref(first);
+	return rc;
+}
+
+static int
+fcmp(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->rule - y->rule;
+}
+
+int
+fx_finish(struct fx *fx)
+{
+	const struct need *n;
+	uint64_t seq, refs[2];
+	size_t i;
+	int code, rc = 0;
+
+	for (i = 0; i < fx->nneeds && rc == 0; i++) {
+		n = &fx->needs[i];
+		switch (n->rule) {
+		case RULE_NO_PRIOR_NOTICE:
+			if (!notice_before(fx, n->account, n->seq))
+				rc = add_finding(fx, n->seq, n->rule, n->account,
+				    fmt("account %s was suspended, terminated or "
+				    "disabled with no earlier account.notice",
+				    n->account), &n->seq, 1);
+			break;
+		case RULE_UNLABELED_NO_OPTOUT:
+			refs[0] = n->seq;
+			if (!optout_before(fx, n->account, n->seq, &seq, &code))
+				rc = add_finding(fx, n->seq, n->rule, n->account,
+				    fmt("unlabeled delivery to account %s, which "
+				    "has no AI-label opt-out", n->account), refs, 1);
+			else if (code != CODE_OPTOUT_GRANTED) {
+				refs[1] = seq;
+				rc = add_finding(fx, n->seq, n->rule, n->account,
+				    fmt("unlabeled delivery to account %s, whose "
+				    "latest AI-label opt-out is not granted",
+				    n->account), refs, 2);
+			}
+			break;
+		case RULE_MATCH_NOT_SUSPENDED:
+			if (!action_after(fx, n->account, n->seq))
+				rc = add_finding(fx, n->seq, n->rule, n->account,
+				    fmt("confirmed screening match on account %s, "
+				    "which was not suspended, terminated or disabled "
+				    "afterwards", n->account), &n->seq, 1);
+			break;
+		case RULE_SHARED_MOBILE:
+			rc = shared_mobile(fx, n);
+			break;
+		}
+	}
+	/* No findings: fx->f is still NULL, which qsort must not be given. */
+	if (rc == 0 && fx->nf > 1)
+		qsort(fx->f, fx->nf, sizeof *fx->f, fcmp);
+	return rc;
+}
