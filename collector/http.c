@@ -324,6 +324,7 @@ authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
 	if ((tok->roles & role) == 0) {
 		*why = role == ROLE_ADMIN ? "the token lacks the admin role" :
 		    role == ROLE_INGEST ? "the token lacks the ingest role" :
+		    role == ROLE_REPORT ? "the token lacks the report role" :
 		    "the token lacks the query role";
 		return MHD_HTTP_FORBIDDEN;
 	}

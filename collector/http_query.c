@@ -238,7 +238,7 @@ entries(const struct http_qctx *q, struct cairn_buf *out)
 	struct cairn_row r;
 	const char *cur, *dot;
 	char next[64];
-	uint64_t limit, shown = 0, scanned = 0, cseq = 0, last = 0, lrecv;
+	uint64_t limit, shown = 0, scanned = 0, cseq = 0, last = 0, lrecv = 0;
 	unsigned status;
 	int rc, brc = 0, parsed, check, more = 0;
 

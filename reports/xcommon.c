@@ -118,21 +118,29 @@ keycmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sorted member names of an object (malloc'd array, borrowed strings). */
+/* Member names of an object in byte order, into k (cap entries) or a
+ * malloc'd array when there are more (*heap set); borrowed strings.
+ * Entries are canonical JSON, parsed in order: the sort is then skipped. */
 static const char **
-sorted_keys(json_t *o, size_t *n)
+sorted_keys(json_t *o, const char **k, size_t cap, size_t *n, int *heap)
 {
-	const char **k, *key;
+	const char *key;
 	json_t *v;
 	size_t i = 0;
+	int sorted = 1;
 
 	*n = json_object_size(o);
-	if ((k = calloc(*n + 1, sizeof *k)) == NULL)
+	*heap = *n > cap;
+	if (*heap && (k = calloc(*n + 1, sizeof *k)) == NULL)
 		return NULL;
-	json_object_foreach(o, key, v)
+	json_object_foreach(o, key, v) {
+		if (i > 0 && strcmp(k[i - 1], key) > 0)
+			sorted = 0;
 		k[i++] = key;
+	}
 	(void)v;
-	qsort(k, *n, sizeof *k, keycmp);
+	if (!sorted)
+		qsort(k, *n, sizeof *k, keycmp);
 	return k;
 }
 
@@ -142,16 +150,17 @@ static int walk_value(const char *, const char *, json_t *, int,
 static int
 walk_members(json_t *o, int map, const struct rsink *s)
 {
-	const char **k;
+	const char *buf[64], **k;
 	size_t i, n;
-	int rc = 0;
+	int rc = 0, heap;
 
-	if ((k = sorted_keys(o, &n)) == NULL)
+	if ((k = sorted_keys(o, buf, 64, &n, &heap)) == NULL)
 		return CAIRN_ENOMEM;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = walk_value(map ? "item" : k[i], map ? k[i] : NULL,
 		    json_object_get(o, k[i]), map, s);
-	free(k);
+	if (heap)
+		free(k);
 	return rc;
 }
 
@@ -231,30 +240,51 @@ readable_walk(json_t *event, const struct rsink *s)
 	return s->end(s->arg);
 }
 
+/* The line form: "<name[ key]" for a start, ">" for an end,
+ * "=name[ key][ b64] LEN:value" for a leaf; one per line. */
+int
+line_start(struct cairn_buf *b, const char *name, const char *key)
+{
+	if (cairn_buf_addc(b, '<') || cairn_buf_adds(b, name) ||
+	    (key != NULL && (cairn_buf_addc(b, ' ') || cairn_buf_adds(b, key))) ||
+	    cairn_buf_addc(b, '\n'))
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
+int
+line_leaf(struct cairn_buf *b, const char *name, const char *key,
+    const char *v, size_t n, int b64)
+{
+	char num[24];
+	int l = snprintf(num, sizeof num, " %zu:", n);
+
+	if (cairn_buf_addc(b, '=') || cairn_buf_adds(b, name) ||
+	    (key != NULL && (cairn_buf_addc(b, ' ') || cairn_buf_adds(b, key))) ||
+	    (b64 && cairn_buf_adds(b, " b64")) ||
+	    cairn_buf_add(b, num, (size_t)l) || cairn_buf_add(b, v, n) ||
+	    cairn_buf_addc(b, '\n'))
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
 static int
 ls_start(void *a, const char *name, const char *key)
 {
-	return cairn_buf_printf(a, "<%s%s%s\n", name, key ? " " : "",
-	    key ? key : "") < 0 ? CAIRN_ENOMEM : 0;
+	return line_start(a, name, key);
 }
 
 static int
 ls_end(void *a)
 {
-	return cairn_buf_adds(a, ">\n") < 0 ? CAIRN_ENOMEM : 0;
+	return cairn_buf_adds(a, ">\n") != 0 ? CAIRN_ENOMEM : 0;
 }
 
 static int
 ls_leaf(void *a, const char *name, const char *key, const char *v, size_t n,
     int b64)
 {
-	struct cairn_buf *b = a;
-
-	if (cairn_buf_printf(b, "=%s%s%s%s %zu:", name, key ? " " : "",
-	    key ? key : "", b64 ? " b64" : "", n) < 0 ||
-	    cairn_buf_add(b, v, n) < 0 || cairn_buf_addc(b, '\n') < 0)
-		return CAIRN_ENOMEM;
-	return 0;
+	return line_leaf(a, name, key, v, n, b64);
 }
 
 void
@@ -330,16 +360,17 @@ int
 summary_each(const struct summary *s, int by,
     int (*fn)(void *, const char *, uint64_t), void *arg)
 {
-	const char **k;
+	const char *buf[64], **k;
 	size_t i, n;
-	int rc = 0;
+	int rc = 0, heap;
 
-	if ((k = sorted_keys(s->by[by], &n)) == NULL)
+	if ((k = sorted_keys(s->by[by], buf, 64, &n, &heap)) == NULL)
 		return CAIRN_ENOMEM;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = fn(arg, k[i], (uint64_t)json_integer_value(
 		    json_object_get(s->by[by], k[i])));
-	free(k);
+	if (heap)
+		free(k);
 	return rc;
 }
 
@@ -768,9 +799,9 @@ int
 fx_finish(struct fx *fx)
 {
 	const struct need *n;
-	uint64_t seq, refs[2];
+	uint64_t seq = 0, refs[2];
 	size_t i;
-	int code, rc = 0;
+	int code = 0, rc = 0;
 
 	for (i = 0; i < fx->nneeds && rc == 0; i++) {
 		n = &fx->needs[i];

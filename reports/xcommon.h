@@ -33,6 +33,10 @@ struct rsink {
 int	readable_walk(json_t *event, const struct rsink *);
 /* A sink appending a line form of the tokens to a buffer (for comparing). */
 void	readable_linesink(struct rsink *, struct cairn_buf *);
+/* The line form's start and leaf lines (for readings made elsewhere). */
+int	line_start(struct cairn_buf *, const char *name, const char *key);
+int	line_leaf(struct cairn_buf *, const char *name, const char *key,
+	    const char *value, size_t len, int b64);
 /* 1 if the string can be XML 1.0 character data as it is. */
 int	xml_text_ok(const char *, size_t);
 

@@ -121,6 +121,12 @@ struct cairn_entry {
 	uint8_t		 stored[CAIRN_HASH_LEN];	/* the leaf hash in the tree */
 };
 
+/*
+ * Drops this process's mapping of the store's pages (they stay in the page
+ * cache): long scans call it now and then, so that their resident size
+ * does not grow with the store.  Other threads may go on reading.
+ */
+int	cairn_store_release_pages(cairn_store *);
 /* Number of entries (the tree size). */
 int	cairn_store_size(cairn_store *, uint64_t *);
 /* One entry, re-hashed; CAIRN_ECORRUPT (entry still filled) if it fails.

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1024,6 +1025,41 @@ cairn_store_append(cairn_store *s, cairn_event *const *evs, size_t n,
 	if (failed != NULL)
 		*failed = f;
 	return mdbrc(rc);
+}
+
+int
+cairn_store_release_pages(cairn_store *s)
+{
+	char want[PATH_MAX + 16], real[PATH_MAX], line[PATH_MAX + 128];
+	unsigned long lo, hi;
+	size_t wl, ll;
+	FILE *f;
+	int rc = CAIRN_ENOTFOUND;
+
+	/*
+	 * LMDB does not say where it mapped the file (me_mapaddr is only set
+	 * for MDB_FIXEDMAP), the kernel does.  The map is a read-only shared
+	 * file mapping (no MDB_WRITEMAP): dropping its page table entries
+	 * loses nothing, a later read faults the page back in from the page
+	 * cache.
+	 */
+	if (realpath(s->dir, real) == NULL ||
+	    (size_t)snprintf(want, sizeof want, "%s/data.mdb", real) >=
+	    sizeof want || (f = fopen("/proc/self/maps", "re")) == NULL)
+		return CAIRN_EINVAL;
+	wl = strlen(want);
+	while (fgets(line, sizeof line, f) != NULL) {
+		ll = strlen(line);
+		if (ll > 0 && line[ll - 1] == '\n')
+			line[--ll] = '\0';
+		if (ll < wl || strcmp(line + ll - wl, want) != 0 ||
+		    sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= lo)
+			continue;
+		rc = madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0 ? 0 :
+		    CAIRN_EINVAL;
+	}
+	fclose(f);
+	return rc;
 }
 
 int

@@ -205,9 +205,11 @@ expect "it says how many proofs verify" '^ok: [0-9]+ proofs verify' "$T/out"
 check "verify-proof with the minisign public key" "$CAIRN" verify-proof --pubkey "$T/var/keys/cairn.pub" "$T/proved"
 sed 's/"reason":"arrears"/"reason":"arrearz"/' "$T/proved" > "$T/bad1"
 refuse "an altered entry fails" 'FAILED.*altered' "$CAIRN" verify-proof --key "$VKEY" "$T/bad1"
-# Change one hash of the first proof path.
-awk 'NR == 2 { sub(/"path":\["[0-9a-f]/, "\"path\":[\"f") } { print }' "$T/proved" | \
-	sed '2s/"path":\["ff/"path":["fe/' > "$T/bad2"
+# A valid-looking but wrong hash in place of another.
+AAAA=$(printf 'a%.0s' $(seq 1 64))
+# The first hash of the first proof path replaced.
+sed -E "2s/\"path\":\[\"[0-9a-f]{64}\"/\"path\":[\"$AAAA\"/" "$T/proved" > "$T/bad2"
+is "the path was altered" 1 "$(cmp -s "$T/proved" "$T/bad2"; echo $?)"
 refuse "an altered path fails" 'FAILED.*(path|root)' "$CAIRN" verify-proof --key "$VKEY" "$T/bad2"
 sed '2s/"index":\([0-9]*\)/"index":1\1/' "$T/proved" > "$T/bad3"
 refuse "a proof for another index fails" 'FAILED' "$CAIRN" verify-proof --key "$VKEY" "$T/bad3"
@@ -220,14 +222,14 @@ refuse "nothing to verify fails" 'nothing was proven|no checkpoint' sh -c "echo 
 # Bare proofs, from cairn proof and over HTTP, checked against the checkpoint.
 "$CAIRN" proof 3 > "$T/incl"
 check "cairn proof output verifies" "$CAIRN" verify-proof --key "$VKEY" --checkpoint "$T/cp" "$T/incl"
-sed 's/"leaf_hash":"./"leaf_hash":"0/' "$T/incl" | sed 's/"leaf_hash":"00/"leaf_hash":"01/' > "$T/incl.bad"
+sed -E "s/\"leaf_hash\":\"[0-9a-f]{64}\"/\"leaf_hash\":\"$AAAA\"/" "$T/incl" > "$T/incl.bad"
 refuse "an altered inclusion proof fails" 'FAILED' "$CAIRN" verify-proof --key "$VKEY" --checkpoint "$T/cp" "$T/incl.bad"
 is "HTTP proof" 200 "$(get /v1/entries/3/proof "$QRY")"
 check "the HTTP proof verifies" "$CAIRN" verify-proof --key "$VKEY" --checkpoint "$T/cp" "$T/body"
 cpsize=$(sed -n 2p "$T/cp")
 is "HTTP consistency proof" 200 "$(get "/v1/consistency?old=3&new=$cpsize" "$QRY")"
 check "the consistency proof verifies" "$CAIRN" verify-proof --key "$VKEY" --checkpoint "$T/cp" "$T/body"
-sed 's/"old_root":"./"old_root":"0/' "$T/body" | sed 's/"old_root":"00/"old_root":"01/' > "$T/cons.bad"
+sed -E "s/\"old_root\":\"[0-9a-f]{64}\"/\"old_root\":\"$AAAA\"/" "$T/body" > "$T/cons.bad"
 refuse "an altered consistency proof fails" 'FAILED' "$CAIRN" verify-proof --key "$VKEY" --checkpoint "$T/cp" "$T/cons.bad"
 
 # --- tail -f follows new commits -----------------------------------------
