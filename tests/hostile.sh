@@ -244,8 +244,10 @@ awk -v mark=$mark -v halfway=$halfway '
 	"$T/rss" > "$T/rssfig"
 read -r v0 a0 vmax amax fmax h1 h2 < "$T/rssfig"
 echo "# memory in kB, after the first $((EVENTS / 10)) events: VmRSS $v0, RssAnon $a0; maximum after: VmRSS $vmax, RssAnon $amax, RssFile $fmax; RssAnon max in the first half $h1, in the second $h2"
-if [ "$a0" -gt 0 ] && [ "$amax" -le $((2 * a0)) ]; then
-	ok "heap bounded: RssAnon $a0 kB at $((EVENTS / 10)) events, at most $amax kB after (within 2x)"
+# The queue holds up to queue_limit (20000) prepared events, about 1.5 kB
+# each: a writer slowed by a busy machine may fill it, which is bounded.
+if [ "$a0" -gt 0 ] && [ "$amax" -le $((2 * a0 + 30000)) ]; then
+	ok "heap bounded: RssAnon $a0 kB at $((EVENTS / 10)) events, at most $amax kB after (within 2x plus a full queue)"
 else
 	not_ok "heap grew: RssAnon $a0 kB at $((EVENTS / 10)) events, $amax kB later"
 	sed 's/^/    /' "$T/rss"

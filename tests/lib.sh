@@ -88,6 +88,7 @@ CONF
 
 # start_cairnd: runs cairnd in the foreground (background job), waits ready.
 start_cairnd() {
+	: >> "$T/cairnd.log"	# exists before the first grep below
 	"$CAIRND" -d -f "$CONF" >> "$T/cairnd.log" 2>&1 &
 	CAIRND_PID=$!
 	PIDS="$PIDS $CAIRND_PID"
