@@ -111,6 +111,12 @@ check "removed entry: minisign still accepts (authenticity only)" minisign -Vm "
 refuse "removed entry: verify-export fails on completeness" 'FAIL +completeness' \
     "$CAIRN" verify-export "$T/rm.zst" --pubkey "$PUB"
 
+# An entry repeated, re-signed: the schema allows it, the order check not.
+perl -0pe 's{(<entries>\n)(<entry .*?</entry>\n)}{$1$2$2}s' "$T/a.xml" > "$T/dup.xml"
+resign "$T/dup.xml" "$T/dup.zst" "$OUT/account.xml.zst.minisig"
+refuse "repeated entry: verify-export fails" 'FAIL +entries .*out of order' \
+    "$CAIRN" verify-export "$T/dup.zst" --pubkey "$PUB"
+
 # A readable field changed, re-signed.
 sed 's|<action>block_transmission</action>|<action>label</action>|' "$T/td.xml" > "$T/fld.xml"
 resign "$T/fld.xml" "$T/fld.zst" "$F.minisig"
