@@ -553,7 +553,7 @@ set_key(struct pstate *ps, int id, const char *v)
 	const struct kdef *kd = &keys[id];
 	struct config *cfg = ps->cfg;
 	char **sp, lo[32], hi[32];
-	uint64_t n;
+	uint64_t n = 0;
 	int rc;
 
 	if (ps->seen[id] != 0)
@@ -663,7 +663,7 @@ static int
 parse_line(struct pstate *ps, char *s)
 {
 	char key[64], kind[32], val[CONFIG_MAXLINE + 1];
-	const char *sug, *p, *end;
+	const char *sug, *p, *end = NULL;
 	size_t kl, n;
 	int id;
 

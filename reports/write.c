@@ -902,8 +902,8 @@ write_entries(struct xw *x)
 		if (++x->nentries % 4096 == 0 && o->progress != NULL)
 			o->progress(o->progress_arg, x->nentries,
 			    x->end.size - x->start.size);
-		/* Resident size stays flat: about 16 MiB of map at a time. */
-		if (x->nentries % 16384 == 0)
+		/* Resident size stays flat: a few MiB of map at a time. */
+		if (x->nentries % 4096 == 0)
 			(void)cairn_store_release_pages(x->s);
 	}
 	cairn_iter_free(it);

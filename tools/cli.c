@@ -136,7 +136,9 @@ tty_secret(const char *prompt)
 		(void)tcsetattr(fd, TCSAFLUSH, &t);
 		p = read_secret_line(fd);
 		(void)tcsetattr(fd, TCSAFLUSH, &saved);
-		(void)write(fd, "\n", 1);
+		if (write(fd, "\n", 1) < 0) {
+			/* the prompt's newline only: nothing to do */
+		}
 	} else
 		p = read_secret_line(fd);
 	close(fd);
