@@ -326,30 +326,28 @@ static double
 history_inproc(cairn_store *s, uint64_t *n)
 {
 	struct cairn_buf out = { 0 };
-	struct cairn_chain ch;
-	struct cairn_entry e;
-	struct cairn_row r;
-	cairn_iter *it;
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
+	struct cairn_hist h;
 	double t0 = now_s();
 	int parsed, check, rc;
 
-	cairn_chain_init(&ch);
-	if ((rc = cairn_iter_account(s, "acct-big", &it)) != 0)
+	if ((rc = cairn_hist_open(&h, s, "acct-big", NULL)) != 0)
 		die("iter", rc);
-	while (cairn_iter_next(it, &e) == 0) {
-		parsed = cairn_row_parse(e.data, e.len, &r) == 0;
-		check = cairn_chain_step(&ch, "acct-big", &e, &r, parsed);
-		if (cairn_row_json(&out, &e, &r, check, NULL) != 0 ||
+	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
+		if (cairn_row_json(&out, e, r, check, NULL) != 0 ||
 		    cairn_buf_addc(&out, '\n') != 0)
 			die("json", ENOMEM);
 		if (out.len > (1 << 20))
 			out.len = 0;
 	}
-	cairn_iter_free(it);
-	cairn_buf_free(&out);
-	*n = ch.n;
-	if (ch.bad != 0)
+	if (rc != CAIRN_ENOTFOUND)
+		die("history", rc);
+	*n = h.ch.n;
+	if (h.ch.bad != 0)
 		die("the chain does not check", EIO);
+	cairn_hist_close(&h);
+	cairn_buf_free(&out);
 	return now_s() - t0;
 }
 

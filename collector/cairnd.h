@@ -136,6 +136,10 @@ struct wreq {
 	void		 *arg;
 	struct wreq	 *next;		/* the writer's queue */
 	uint64_t	  enq_ns;
+	/* The submitter waits alone for this commit (a system event such as a
+	 * query's self-audit): while only such requests are queued the writer
+	 * commits at once, without the group-commit delay. */
+	int		  alone;
 };
 struct writer;
 int	writer_start(struct writer **, cairn_store *, const struct config *,

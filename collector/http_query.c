@@ -159,15 +159,15 @@ account_events(const struct http_qctx *q, const char *account,
     struct cairn_buf *out)
 {
 	struct cairn_filter f;
-	struct cairn_chain ch;
-	struct cairn_entry e;
-	struct cairn_row r;
-	cairn_iter *it = NULL;
+	struct cairn_hist h;
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
 	const char *cur;
 	char next[32];
+	size_t mark = 0;
 	uint64_t limit, cseq = 0, shown = 0, scanned = 0;
 	unsigned status;
-	int rc, brc = 0, parsed, check, more = 0;
+	int rc, brc = 0, parsed, check, more = 0, last = 0, ncheck;
 
 	if ((status = params(q, &f, &limit, out)) != 0)
 		return status;
@@ -180,51 +180,64 @@ account_events(const struct http_qctx *q, const char *account,
 	    "GET /v1/accounts/{id}/events")) != 0)
 		return fail(out, 503, "unavailable", "the query could not be "
 		    "recorded (system.account_queried); nothing is shown");
-	if ((rc = cairn_iter_account(cairnd.store, account, &it)) != 0)
-		return fail(out, 500, "internal", cairn_strerror(rc));
-	cairn_chain_init(&ch);
-	if (cur != NULL) {
-		/* Resume the chain at the cursor's entry, which is not shown. */
-		if (cairn_iter_seek(it, cseq, 0) != 0 ||
-		    cairn_iter_next(it, &e) != 0 || e.seq != cseq ||
-		    cairn_row_parse(e.data, e.len, &r) != 0 ||
-		    !cairn_span_eq(&r.account, account)) {
-			cairn_iter_free(it);
-			return fail(out, 400, "bad request", "cursor: not an entry "
-			    "of this account");
-		}
-		memcpy(ch.prev, e.stored, CAIRN_HASH_LEN);
-		ch.n = 1;
-		ch.last_seq = cseq;
-	}
+	/* Resuming: the chain goes on from the cursor's entry, not shown.
+	 * Each entry's bytes are proven by the next one's link, the page's
+	 * last by its stored leaf (rows.h, cairn_hist). */
+	if ((rc = cairn_hist_open(&h, cairnd.store, account,
+	    cur != NULL ? &cseq : NULL)) != 0)
+		return rc == CAIRN_ENOTFOUND ? fail(out, 400, "bad request",
+		    "cursor: not an entry of this account") :
+		    fail(out, 500, "internal", cairn_strerror(rc));
 	out->len = 0;
 	brc |= cairn_buf_adds(out, "{\"account\":");
 	brc |= cairn_cjson_add_string(out, account, strlen(account));
 	brc |= cairn_buf_adds(out, ",\"entries\":[");
 	while (brc == 0 && shown < limit && scanned < SCAN_MAX &&
-	    (rc = cairn_iter_next(it, &e)) == 0) {
+	    (rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
 		scanned++;
-		parsed = cairn_row_parse(e.data, e.len, &r) == 0;
-		check = cairn_chain_step(&ch, account, &e, &r, parsed);
-		if (check == CAIRN_ROW_OK && !cairn_row_match(&r, &f))
+		if (check == CAIRN_ROW_OK && !cairn_row_match(r, &f)) {
+			last = 0;
 			continue;
+		}
+		mark = out->len;
 		if (shown++ > 0)
 			brc |= cairn_buf_addc(out, ',');
-		brc |= cairn_row_json(out, &e, parsed ? &r : NULL, check, NULL);
+		brc |= cairn_row_json(out, e, parsed ? r : NULL, check, NULL);
+		last = 1;
 	}
-	cairn_iter_free(it);
+	if (brc == 0 && (shown == limit || scanned == SCAN_MAX))
+		more = 1;
+	else if (brc == 0 && rc != CAIRN_ENOTFOUND) {
+		cairn_hist_close(&h);
+		return fail(out, 500, "internal", cairn_strerror(rc));
+	}
+	/* Stopping before the end: the entry last read is proven by its
+	 * stored leaf (an altered one is always shown). */
+	if (brc == 0 && more) {
+		if ((rc = cairn_hist_confirm(&h, &ncheck)) != 0) {
+			cairn_hist_close(&h);
+			return fail(out, 500, "internal", cairn_strerror(rc));
+		}
+		if (ncheck != check) {
+			if (last) {
+				out->len = mark;	/* shown again */
+				shown--;
+			}
+			if (shown++ > 0)
+				brc |= cairn_buf_addc(out, ',');
+			brc |= cairn_row_json(out, e, parsed ? r : NULL, ncheck,
+			    NULL);
+		}
+	}
+	snprintf(next, sizeof next, "a%llu", (unsigned long long)h.ch.last_seq);
+	cairn_hist_close(&h);
 	if (brc != 0)
 		return 0;
-	if (shown == limit || scanned == SCAN_MAX)
-		more = 1;
-	else if (rc != CAIRN_ENOTFOUND)
-		return fail(out, 500, "internal", cairn_strerror(rc));
-	snprintf(next, sizeof next, "a%llu", (unsigned long long)ch.last_seq);
 	brc |= add_next(out, more ? next : NULL);
 	brc |= cairn_buf_printf(out, ",\"note\":\"%s\",\"problems\":%llu}",
 	    more ? "more entries may follow: ask for next" :
 	    "entries after the last one are not proven absent",
-	    (unsigned long long)ch.bad);
+	    (unsigned long long)h.ch.bad);
 	return brc ? 0 : 200;
 }
 

@@ -27,6 +27,7 @@ struct writer {
 	pthread_cond_t		 work, room;
 	struct wreq		*head, *tail;
 	size_t			 depth;		/* events queued */
+	size_t			 grouped;	/* requests queued, not alone */
 	int			 stopping;
 	cairn_store		*s;
 	const struct config	*cfg;
@@ -208,6 +209,8 @@ take(struct writer *w)
 		tail = &r->next;
 		n += r->n;
 		w->depth -= r->n;
+		if (!r->alone)
+			w->grouped--;
 	}
 	metric_gauge_queue(w->depth);
 	pthread_cond_broadcast(&w->room);
@@ -235,8 +238,11 @@ writer_main(void *arg)
 				break;	/* time for a checkpoint check */
 		}
 		if (w->head != NULL && w->depth < w->cfg->batch_size &&
-		    w->cfg->batch_delay_ms > 0 && !w->stopping) {
-			/* Group commit: give other senders a moment to join. */
+		    w->cfg->batch_delay_ms > 0 && w->grouped > 0 &&
+		    !w->stopping) {
+			/* Group commit: give other senders a moment to join
+			 * (not when only requests waited for alone are queued:
+			 * they commit at once). */
 			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_nsec += (long)w->cfg->batch_delay_ms * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
@@ -341,6 +347,8 @@ writer_submit(struct writer *w, struct wreq *r, int block)
 		w->head = r;
 	w->tail = r;
 	w->depth += r->n;
+	if (!r->alone)
+		w->grouped++;
 	metric_gauge_queue(w->depth);
 	metric_add(M_RECEIVED, r->n);
 	pthread_cond_signal(&w->work);
@@ -481,6 +489,7 @@ writer_system_event(struct writer *w, const char *type, const char *fields)
 	r.evs = &e;
 	r.n = 1;
 	r.rcpt = &rcpt;
+	r.alone = 1;	/* one event, one waiter: no group-commit delay */
 	rc = writer_submit_wait(w, &r, 1);
 	cairn_event_free(e);
 	return rc;

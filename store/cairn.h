@@ -149,6 +149,17 @@ int	cairn_iter_next(cairn_iter *, struct cairn_entry *);
 int	cairn_iter_seek(cairn_iter *, uint64_t seq, int64_t received_us);
 void	cairn_iter_free(cairn_iter *);
 /*
+ * Lazy (on non-zero): the iterator's next entries are re-hashed but their
+ * stored leaf hash is not read (one random read less each): intact is -1
+ * and stored a copy of leaf, both unchecked.  Only for a caller that
+ * proves the bytes another way, as an account's hash chain does up to an
+ * entry whose stored leaf it compares (cairn_iter_leaf; rows.h).
+ */
+void	cairn_iter_lazy(cairn_iter *, int on);
+/* The leaf hash stored in the tree for entry seq, read in the iterator's
+ * transaction; CAIRN_ECORRUPT if there is none. */
+int	cairn_iter_leaf(cairn_iter *, uint64_t seq, uint8_t out[CAIRN_HASH_LEN]);
+/*
  * Seq of the account's newest entry with seq < before (or, for _after, its
  * oldest with seq > after), from the by_account index; CAIRN_ENOTFOUND.
  */

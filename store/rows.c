@@ -211,6 +211,182 @@ cairn_chain_step(struct cairn_chain *c, const char *account,
 	return check;
 }
 
+enum { HIST_READING, HIST_ENDED };
+
+int
+cairn_hist_open(struct cairn_hist *h, cairn_store *s, const char *account,
+    const uint64_t *after)
+{
+	struct cairn_entry e;
+	struct cairn_row r;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	h->account = account;
+	cairn_chain_init(&h->ch);
+	if ((rc = cairn_iter_account(s, account, &h->it)) != 0)
+		return rc;
+	if (after != NULL) {
+		/* The chain resumes at that entry's stored leaf. */
+		if ((rc = cairn_iter_seek(h->it, *after, 0)) != 0 ||
+		    (rc = cairn_iter_next(h->it, &e)) != 0 || e.seq != *after ||
+		    cairn_row_parse(e.data, e.len, &r) != 0 ||
+		    !cairn_span_eq(&r.account, account)) {
+			cairn_iter_free(h->it);
+			h->it = NULL;
+			return rc == 0 || rc == CAIRN_ENOTFOUND ? CAIRN_ENOTFOUND :
+			    rc;
+		}
+		memcpy(h->ch.prev, e.stored, CAIRN_HASH_LEN);
+		h->ch.n = 1;
+		h->ch.last_seq = *after;
+	}
+	cairn_iter_lazy(h->it, 1);
+	return 0;
+}
+
+/* Reads the stored leaf of slot i's entry: its bytes are now checked. */
+static int
+hist_exact(struct cairn_hist *h, int i)
+{
+	struct cairn_entry *e = &h->e[i];
+	int rc;
+
+	if (e->intact != -1)
+		return 0;
+	if ((rc = cairn_iter_leaf(h->it, e->seq, e->stored)) != 0)
+		return rc;
+	e->intact = sodium_memcmp(e->stored, e->leaf, CAIRN_HASH_LEN) == 0;
+	return 0;
+}
+
+/* 1 if row r (of a parsed entry) links to leaf by its account_prev. */
+static int
+links_to(const struct cairn_row *r, const char *account,
+    const uint8_t leaf[CAIRN_HASH_LEN])
+{
+	uint8_t link[CAIRN_HASH_LEN];
+
+	return cairn_span_eq(&r->account, account) &&
+	    r->account_prev.p != NULL && r->account_prev.n == CAIRN_HEX_LEN &&
+	    cairn_unhex(r->account_prev.p, CAIRN_HEX_LEN, link,
+	    CAIRN_HASH_LEN) == 0 &&
+	    memcmp(link, leaf, CAIRN_HASH_LEN) == 0;
+}
+
+/* Gives out the held entry, now settled: the chain step makes its check. */
+static void
+hist_give(struct cairn_hist *h, int held)
+{
+	uint64_t n = h->ch.n;
+
+	h->check[held] = cairn_chain_step(&h->ch, h->account, &h->e[held],
+	    &h->r[held], h->parsed[held]);
+	if (n == 0 && h->ch.n == 1)
+		h->first_seq = h->e[held].seq;
+	h->out = held;
+	h->given = 1;
+	h->have = 0;
+}
+
+int
+cairn_hist_next(struct cairn_hist *h, const struct cairn_entry **ep,
+    const struct cairn_row **rp, int *parsed, int *check)
+{
+	struct cairn_entry n;
+	int held, slot, rc;
+
+	if (h->it == NULL)
+		return CAIRN_EINVAL;
+	for (;;) {
+		/* The held entry is slot h->out ^ 1 when have is set. */
+		held = h->have ? (h->out ^ 1) : -1;
+		if (h->state == HIST_ENDED) {
+			if (held < 0)
+				return CAIRN_ENOTFOUND;
+			/* The last entry: its stored leaf is the proof. */
+			if ((rc = hist_exact(h, held)) != 0)
+				return rc;
+			hist_give(h, held);
+			break;
+		}
+		rc = cairn_iter_next(h->it, &n);
+		if (rc == CAIRN_ENOTFOUND) {
+			h->state = HIST_ENDED;
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		/* The new entry goes into the slot not held. */
+		slot = held < 0 ? 0 : held ^ 1;
+		h->buf[slot].len = 0;
+		if (cairn_buf_add(&h->buf[slot], n.data, n.len) != 0)
+			return CAIRN_ENOMEM;
+		h->e[slot] = n;
+		h->e[slot].data = h->buf[slot].p;
+		h->parsed[slot] = cairn_row_parse(h->e[slot].data, n.len,
+		    &h->r[slot]) == 0;
+		/* The held entry: vouched for by this one's link, or else
+		 * checked against its stored leaf. */
+		if (held >= 0 && h->e[held].intact == -1) {
+			if (h->parsed[slot] && links_to(&h->r[slot], h->account,
+			    h->e[held].leaf))
+				h->e[held].intact = 1;
+			else if ((rc = hist_exact(h, held)) != 0)
+				return rc;
+		}
+		/* An entry the chain cannot carry is checked at once. */
+		if ((!h->parsed[slot] ||
+		    !cairn_span_eq(&h->r[slot].account, h->account)) &&
+		    (rc = hist_exact(h, slot)) != 0)
+			return rc;
+		if (held < 0) {
+			h->have = 1;
+			h->out = slot ^ 1;
+			continue;
+		}
+		hist_give(h, held);
+		h->have = 1;	/* slot is held: h->out ^ 1 == slot */
+		break;
+	}
+	*ep = &h->e[h->out];
+	*rp = &h->r[h->out];
+	*parsed = h->parsed[h->out];
+	*check = h->check[h->out];
+	return 0;
+}
+
+int
+cairn_hist_confirm(struct cairn_hist *h, int *check)
+{
+	struct cairn_entry *e;
+	int i = h->out, rc;
+
+	if (h->it == NULL || !h->given)
+		return CAIRN_EINVAL;
+	e = &h->e[i];
+	if ((rc = cairn_iter_leaf(h->it, e->seq, e->stored)) != 0)
+		return rc;
+	if (sodium_memcmp(e->stored, e->leaf, CAIRN_HASH_LEN) != 0) {
+		e->intact = 0;
+		if (h->check[i] == CAIRN_ROW_OK || h->check[i] == CAIRN_ROW_FOREIGN)
+			h->ch.bad++;
+		h->check[i] = CAIRN_ROW_ALTERED;
+		memcpy(h->ch.prev, e->stored, CAIRN_HASH_LEN);
+	}
+	*check = h->check[i];
+	return 0;
+}
+
+void
+cairn_hist_close(struct cairn_hist *h)
+{
+	cairn_iter_free(h->it);
+	h->it = NULL;
+	cairn_buf_free(&h->buf[0]);
+	cairn_buf_free(&h->buf[1]);
+}
+
 /* Appends ,"key":"<span>" for a string span that is present. */
 static int
 add_span(struct cairn_buf *b, const char *key, const struct cairn_span *s)

@@ -105,6 +105,51 @@ void	cairn_chain_init(struct cairn_chain *);
 int	cairn_chain_step(struct cairn_chain *, const char *account,
 	    const struct cairn_entry *, const struct cairn_row *, int parsed);
 
+/*
+ * An account's entries, oldest first, with the chain check, reading each
+ * entry's stored leaf hash only where the chain cannot vouch for it.  An
+ * entry's account_prev holds the stored leaf hash of the account's entry
+ * before it, so an entry whose recomputed leaf equals the next entry's
+ * account_prev has the bytes that were stored, as far as that next entry
+ * does: the chain carries the proof forward to the last entry, whose
+ * stored leaf is compared (cairn_hist_confirm compares one early, for a
+ * page that stops before the end).  An entry whose next link fails, that
+ * cannot be parsed or names another account has its stored leaf compared
+ * at once, so the check names the entry at fault as cairn_chain_step does.
+ * (An attacker who rewrites an entry and every later entry of the account
+ * so that their links hold is caught at the last one, or at the last one
+ * shown when confirmed.)  Each entry is given out once the next has been
+ * read: the iterator reads one ahead.
+ */
+struct cairn_hist {
+	cairn_iter		*it;
+	const char		*account;
+	struct cairn_chain	 ch;
+	int			 state;		/* internal */
+	int			 have;		/* an entry is held */
+	int			 out;		/* slot given out last */
+	int			 given;		/* an entry was given out */
+	struct cairn_entry	 e[2];		/* held, given out */
+	struct cairn_row	 r[2];
+	int			 parsed[2], check[2], gap[2];
+	struct cairn_buf	 buf[2];
+	uint64_t		 first_seq, last_seq;	/* of those given out */
+};
+/* From the account's first entry; or, after not NULL, resuming after entry
+ * *after (CAIRN_ENOTFOUND if it is not one of the account's).  account must
+ * outlive the reader. */
+int	cairn_hist_open(struct cairn_hist *, cairn_store *, const char *account,
+	    const uint64_t *after);
+/* The next entry (valid until the next call) and its check; 0 or
+ * CAIRN_ENOTFOUND at the end.  h->ch counts entries and problems. */
+int	cairn_hist_next(struct cairn_hist *, const struct cairn_entry **,
+	    const struct cairn_row **, int *parsed, int *check);
+/* Compares the stored leaf of the entry last given out (when stopping
+ * before the end); its check, now final: CAIRN_ROW_ALTERED if the bytes are
+ * not the stored ones (the entry given out is updated). */
+int	cairn_hist_confirm(struct cairn_hist *, int *check);
+void	cairn_hist_close(struct cairn_hist *);
+
 /* Appends the JSON of an entry (above; no newline).  row may be NULL for
  * an unreadable entry; proof is NULL (no "proof" key), or the proof JSON
  * text ("null" for none). */

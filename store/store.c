@@ -85,6 +85,7 @@ struct cairn_iter {
 	uint8_t		 tkey[17];	/* stream key position */
 	int64_t		 until;
 	int		 started;
+	int		 lazy;		/* cairn_iter_lazy: no stored leaf */
 	unsigned	 since_renew;
 	struct cairn_buf buf;
 };
@@ -1075,9 +1076,11 @@ cairn_store_size(cairn_store *s, uint64_t *n)
 	return rc;
 }
 
-/* Reads and re-hashes entry seq inside txn; data points into the map. */
+/* Reads and re-hashes entry seq inside txn; data points into the map.
+ * Lazy: the stored leaf is not read (cairn_iter_lazy). */
 static int
-read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e)
+read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
+    int lazy)
 {
 	struct nodectx nc = { s, txn };
 	uint8_t kb[8], stored[CAIRN_HASH_LEN];
@@ -1092,6 +1095,11 @@ read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e)
 	e->data = v.mv_data;
 	e->len = v.mv_size;
 	cairn_leaf_hash(e->data, e->len, e->leaf);
+	if (lazy) {
+		e->intact = -1;
+		memcpy(e->stored, e->leaf, CAIRN_HASH_LEN);
+		return 0;
+	}
 	if ((rc = getnode(&nc, 0, seq, stored)) != 0)
 		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	e->intact = sodium_memcmp(stored, e->leaf, CAIRN_HASH_LEN) == 0;
@@ -1108,7 +1116,7 @@ cairn_store_get(cairn_store *s, uint64_t seq, struct cairn_buf *buf,
 
 	if ((rc = rtxn(s, &txn)) != 0)
 		return rc;
-	if ((rc = read_entry(s, txn, seq, e)) == 0) {
+	if ((rc = read_entry(s, txn, seq, e, 0)) == 0) {
 		buf->len = 0;
 		if (cairn_buf_add(buf, e->data, e->len) != 0)
 			rc = CAIRN_ENOMEM;
@@ -1268,13 +1276,30 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	default:
 		return CAIRN_EINVAL;
 	}
-	if ((rc = read_entry(it->s, it->txn, seq, e)) != 0)
+	if ((rc = read_entry(it->s, it->txn, seq, e, it->lazy)) != 0)
 		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	/* Data lives in the map only until renewal: copy it out. */
 	it->buf.len = 0;
 	if (cairn_buf_add(&it->buf, e->data, e->len) != 0)
 		return CAIRN_ENOMEM;
 	e->data = it->buf.p;
+	return 0;
+}
+
+void
+cairn_iter_lazy(cairn_iter *it, int on)
+{
+	it->lazy = on != 0;
+}
+
+int
+cairn_iter_leaf(cairn_iter *it, uint64_t seq, uint8_t out[CAIRN_HASH_LEN])
+{
+	struct nodectx nc = { it->s, it->txn };
+	int rc;
+
+	if ((rc = getnode(&nc, 0, seq, out)) != 0)
+		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	return 0;
 }
 

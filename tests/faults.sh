@@ -15,6 +15,7 @@ FAULT="$T/fault"
 start_shimmed() {
 	: >> "$T/cairnd.log"
 	FAULTSHIM_FILE="$FAULT" LD_PRELOAD="$T/faultshim.so" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	    "$CAIRND" -d -f "$CONF" >> "$T/cairnd.log" 2>&1 &
 	CAIRND_PID=$!
 	PIDS="$PIDS $CAIRND_PID"

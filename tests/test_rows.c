@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "cairn.h"
@@ -234,6 +235,222 @@ START_TEST(test_chain)
 }
 END_TEST
 
+/* Flips one bit in the middle of entry seq behind the store's back (raw
+ * LMDB, the store closed meanwhile). */
+static void
+flip(uint64_t seq)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v, nv;
+	uint8_t kb[8], copy[1024];
+
+	cairn_store_close(st);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_set_mapsize(env, 1ULL << 30), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_NOTLS, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "entries", 0, &dbi), 0);
+	cairn_put_be64(kb, seq);
+	k.mv_data = kb;
+	k.mv_size = 8;
+	ck_assert_int_eq(mdb_get(txn, dbi, &k, &v), 0);
+	ck_assert_uint_le(v.mv_size, sizeof copy);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[v.mv_size / 2] ^= 0x01;
+	nv.mv_data = copy;
+	nv.mv_size = v.mv_size;
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &nv, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &st), 0);
+}
+
+/* Rewrites entry seq's account_prev to the hex of link (raw LMDB): an
+ * attacker's forged link to an altered entry. */
+static void
+relink(uint64_t seq, const uint8_t link[CAIRN_HASH_LEN])
+{
+	static const char key[] = "\"account_prev\":\"";
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v, nv;
+	uint8_t kb[8], copy[1024];
+	char hex[CAIRN_HEX_LEN + 1], *p;
+
+	cairn_store_close(st);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_set_mapsize(env, 1ULL << 30), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_NOTLS, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "entries", 0, &dbi), 0);
+	cairn_put_be64(kb, seq);
+	k.mv_data = kb;
+	k.mv_size = 8;
+	ck_assert_int_eq(mdb_get(txn, dbi, &k, &v), 0);
+	ck_assert_uint_lt(v.mv_size, sizeof copy);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[v.mv_size] = '\0';
+	ck_assert_ptr_nonnull(p = strstr((char *)copy, key));
+	cairn_hex(link, CAIRN_HASH_LEN, hex);
+	memcpy(p + strlen(key), hex, CAIRN_HEX_LEN);
+	nv.mv_data = copy;
+	nv.mv_size = v.mv_size;
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &nv, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &st), 0);
+}
+
+/* cairn_hist over an account: each check, the seqs, and the chain's count
+ * of problems; after NULL or the entry to resume after. */
+static uint64_t
+hist(const char *account, const uint64_t *after, int *checks, uint64_t *seqs,
+    size_t max, size_t *n)
+{
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
+	struct cairn_hist h;
+	uint64_t bad;
+	int parsed, check, rc;
+
+	*n = 0;
+	ck_assert_int_eq(cairn_hist_open(&h, st, account, after), 0);
+	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
+		ck_assert_uint_lt(*n, max);
+		/* What is given out says what the check says. */
+		ck_assert_int_eq(e->intact, check != CAIRN_ROW_ALTERED);
+		ck_assert_int_eq(memcmp(e->leaf, e->stored, CAIRN_HASH_LEN) == 0,
+		    check != CAIRN_ROW_ALTERED);
+		checks[*n] = check;
+		seqs[(*n)++] = e->seq;
+	}
+	ck_assert_int_eq(rc, CAIRN_ENOTFOUND);
+	ck_assert_int_eq(cairn_hist_next(&h, &e, &r, &parsed, &check),
+	    CAIRN_ENOTFOUND);
+	/* Resuming, the chain counts the entry it resumes at. */
+	ck_assert_uint_eq(h.ch.n, *n + (after != NULL));
+	if (*n > 0)
+		ck_assert_uint_eq(h.ch.last_seq, seqs[*n - 1]);
+	if (*n > 0 && after == NULL)
+		ck_assert_uint_eq(h.first_seq, seqs[0]);
+	bad = h.ch.bad;
+	cairn_hist_close(&h);
+	return bad;
+}
+
+/* The lazy chain (cairn_hist): the stored leaf is read only where the
+ * chain cannot vouch, and an altered entry is still named, in the middle
+ * (by the next entry's link), first, or last (by its stored leaf). */
+START_TEST(test_hist)
+{
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
+	struct cairn_hist h;
+	uint64_t seqs[8], u1[5], after;
+	int checks[8], parsed, check, i;
+	size_t n;
+	char id[8];
+
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof id, "a%d", i);
+		u1[i] = add(id, "account.created", "u-1",
+		    ",\"account_kind\":\"personal\"");
+		snprintf(id, sizeof id, "b%d", i);
+		add(id, "account.created", "u-2", ",\"account_kind\":\"personal\"");
+	}
+	ck_assert_uint_eq(hist("u-1", NULL, checks, seqs, 8, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(checks[i], CAIRN_ROW_OK);
+		ck_assert_uint_eq(seqs[i], u1[i]);
+	}
+	ck_assert_uint_eq(hist("nobody", NULL, checks, seqs, 8, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	/* Resuming after an entry; not after another account's. */
+	ck_assert_uint_eq(hist("u-1", &u1[2], checks, seqs, 8, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(seqs[0], u1[3]);
+	ck_assert_int_eq(checks[0], CAIRN_ROW_OK);
+	after = u1[2] + 1;	/* u-2's */
+	ck_assert_int_eq(cairn_hist_open(&h, st, "u-1", &after),
+	    CAIRN_ENOTFOUND);
+
+	/* Altered in the middle: that entry, not the next. */
+	flip(u1[2]);
+	ck_assert_uint_eq(hist("u-1", NULL, checks, seqs, 8, &n), 1);
+	ck_assert_uint_eq(n, 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(checks[i], i == 2 ? CAIRN_ROW_ALTERED :
+		    CAIRN_ROW_OK);
+	/* Resuming after it: the chain goes on from its stored leaf. */
+	ck_assert_uint_eq(hist("u-1", &u1[2], checks, seqs, 8, &n), 0);
+	/* Altered last: its stored leaf says so. */
+	flip(u1[4]);
+	ck_assert_uint_eq(hist("u-1", NULL, checks, seqs, 8, &n), 2);
+	ck_assert_int_eq(checks[3], CAIRN_ROW_OK);
+	ck_assert_int_eq(checks[4], CAIRN_ROW_ALTERED);
+	/* Altered first. */
+	flip(u1[0]);
+	ck_assert_uint_eq(hist("u-1", NULL, checks, seqs, 8, &n), 3);
+	ck_assert_int_eq(checks[0], CAIRN_ROW_ALTERED);
+	ck_assert_int_eq(checks[1], CAIRN_ROW_OK);
+
+	/* Stopping early: confirm compares the stored leaf of the entry
+	 * given out last; an intact one stays ok, an altered one is not
+	 * counted twice. */
+	ck_assert_int_eq(cairn_hist_open(&h, st, "u-1", NULL), 0);
+	ck_assert_int_eq(cairn_hist_confirm(&h, &check), CAIRN_EINVAL);
+	ck_assert_int_eq(cairn_hist_next(&h, &e, &r, &parsed, &check), 0);
+	ck_assert_int_eq(check, CAIRN_ROW_ALTERED);
+	ck_assert_int_eq(cairn_hist_confirm(&h, &check), 0);
+	ck_assert_int_eq(check, CAIRN_ROW_ALTERED);
+	ck_assert_uint_eq(h.ch.bad, 1);
+	ck_assert_int_eq(cairn_hist_next(&h, &e, &r, &parsed, &check), 0);
+	ck_assert_int_eq(check, CAIRN_ROW_OK);
+	ck_assert_int_eq(cairn_hist_confirm(&h, &check), 0);
+	ck_assert_int_eq(check, CAIRN_ROW_OK);
+	ck_assert_int_eq(e->intact, 1);
+	ck_assert_uint_eq(h.ch.bad, 1);
+	cairn_hist_close(&h);
+
+	/* An entry altered together with the next one's link: the chain
+	 * vouches for it as far as the forged next entry, which is caught by
+	 * its stored leaf at the end; stopping at the altered one, confirm
+	 * catches it. */
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "c%d", i);
+		u1[i] = add(id, "account.created", "u-3",
+		    ",\"account_kind\":\"personal\"");
+	}
+	flip(u1[1]);
+	{
+		struct cairn_buf b = { 0 };
+		struct cairn_entry x;
+
+		ck_assert_int_eq(cairn_store_get(st, u1[1], &b, &x),
+		    CAIRN_ECORRUPT);
+		relink(u1[2], x.leaf);
+		cairn_buf_free(&b);
+	}
+	ck_assert_uint_eq(hist("u-3", NULL, checks, seqs, 8, &n), 1);
+	ck_assert_int_eq(checks[2], CAIRN_ROW_ALTERED);
+	ck_assert_int_eq(cairn_hist_open(&h, st, "u-3", NULL), 0);
+	ck_assert_int_eq(cairn_hist_next(&h, &e, &r, &parsed, &check), 0);
+	ck_assert_int_eq(cairn_hist_next(&h, &e, &r, &parsed, &check), 0);
+	ck_assert_uint_eq(e->seq, u1[1]);
+	ck_assert_int_eq(cairn_hist_confirm(&h, &check), 0);
+	ck_assert_int_eq(check, CAIRN_ROW_ALTERED);
+	ck_assert_int_eq(e->intact, 0);
+	ck_assert_uint_eq(h.ch.bad, 1);
+	cairn_hist_close(&h);
+}
+END_TEST
+
 /* The JSON line of entry seq with its proof against the current tree. */
 static void
 proved_line(uint64_t seq, uint64_t size, struct cairn_buf *line)
@@ -441,6 +658,7 @@ suite(void)
 	tcase_add_test(tc, test_row_parse);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_chain);
+	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_proofs);
 	tcase_add_test(tc, test_merge);
 	suite_add_tcase(s, tc);

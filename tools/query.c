@@ -454,16 +454,14 @@ cmd_history(int argc, char **argv)
 {
 	static const int allowed[] = { Q_STORE, Q_SINCE, Q_UNTIL, Q_STREAM,
 	    Q_TYPE, Q_FIELD, Q_JSON, Q_PROVE, 0 };
-	struct cairn_entry e;
-	struct cairn_row r;
-	struct cairn_chain ch;
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
+	struct cairn_hist h;
 	struct qopts q;
 	struct out o;
 	struct cairn_buf cmd = { 0 };
 	cairn_store *s;
-	cairn_iter *it;
 	const char *dir, *account;
-	uint64_t first = 0;
 	int idx, rc, parsed, check;
 
 	idx = qparse(argc, argv, allowed, &q);
@@ -483,60 +481,57 @@ cmd_history(int argc, char **argv)
 
 	s = cli_open_store(dir, CAIRN_STORE_RDONLY);
 	out_begin(&o, s, &q);
-	if ((rc = cairn_iter_account(s, account, &it)) != 0)
+	/* Each entry's bytes are proven by the next one's link, the last
+	 * one's by its stored leaf (rows.h, cairn_hist). */
+	if ((rc = cairn_hist_open(&h, s, account, NULL)) != 0)
 		cli_die(1, "%s", cairn_strerror(rc));
-	cairn_chain_init(&ch);
-	while ((rc = cairn_iter_next(it, &e)) == 0) {
-		parsed = cairn_row_parse(e.data, e.len, &r) == 0;
-		check = cairn_chain_step(&ch, account, &e, &r, parsed);
-		if (ch.n == 1)
-			first = e.seq;
+	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
 		/* A broken entry is always shown, whatever the filters. */
-		if (check == CAIRN_ROW_OK && !cairn_row_match(&r, &q.f))
+		if (check == CAIRN_ROW_OK && !cairn_row_match(r, &q.f))
 			continue;
-		out_row(&o, &e, &r, parsed, check);
+		out_row(&o, e, r, parsed, check);
 		if (check != CAIRN_ROW_OK && !o.json) {
 			out_flush(&o);
 			fflush(stdout);
 			fprintf(stderr, "%s: seq %llu: %s\n", cli_cmd,
-			    (unsigned long long)e.seq, check_why(check));
+			    (unsigned long long)e->seq, check_why(check));
 		}
 	}
-	cairn_iter_free(it);
+	cairn_hist_close(&h);
 	if (rc != CAIRN_ENOTFOUND)
 		cli_die(1, "reading the account index: %s", cairn_strerror(rc));
 	if (o.json) {
 		cairn_buf_adds(&o.line, "{\"summary\":{\"account\":");
 		cairn_cjson_add_string(&o.line, account, strlen(account));
 		cairn_buf_printf(&o.line, ",\"checked\":%llu,",
-		    (unsigned long long)ch.n);
-		if (ch.n > 0)
+		    (unsigned long long)h.ch.n);
+		if (h.ch.n > 0)
 			cairn_buf_printf(&o.line, "\"first_seq\":%llu,\"last_seq\""
-			    ":%llu,", (unsigned long long)first,
-			    (unsigned long long)ch.last_seq);
+			    ":%llu,", (unsigned long long)h.first_seq,
+			    (unsigned long long)h.ch.last_seq);
 		cairn_buf_printf(&o.line, "\"note\":\"%s\",\"problems\":%llu,"
-		    "\"shown\":%llu}}\n", ch.n ? "entries after last_seq are not "
+		    "\"shown\":%llu}}\n", h.ch.n ? "entries after last_seq are not "
 		    "proven absent" : "no entry names this account",
-		    (unsigned long long)ch.bad, (unsigned long long)o.shown);
-	} else if (ch.n == 0) {
+		    (unsigned long long)h.ch.bad, (unsigned long long)o.shown);
+	} else if (h.ch.n == 0) {
 		cairn_buf_printf(&o.line, "no entry names account %s\n", account);
 	} else {
 		cairn_buf_printf(&o.line, "%llu entries of the account checked "
 		    "(seq %llu to %llu), %llu shown; %s.\n"
 		    "Entries newer than seq %llu are not proven absent: nothing "
 		    "yet proves that the account has no later entry.\n",
-		    (unsigned long long)ch.n, (unsigned long long)first,
-		    (unsigned long long)ch.last_seq, (unsigned long long)o.shown,
-		    ch.bad ? "THE CHAIN IS BROKEN (see CHECK)" :
+		    (unsigned long long)h.ch.n, (unsigned long long)h.first_seq,
+		    (unsigned long long)h.ch.last_seq, (unsigned long long)o.shown,
+		    h.ch.bad ? "THE CHAIN IS BROKEN (see CHECK)" :
 		    "every entry re-hashed and linked to the one before",
-		    (unsigned long long)ch.last_seq);
+		    (unsigned long long)h.ch.last_seq);
 	}
 	out_end(&o);
 	cairn_store_close(s);
-	if (ch.bad > 0) {
+	if (h.ch.bad > 0) {
 		fprintf(stderr, "%s: %llu of %llu entries fail their checks: the "
 		    "store was altered (run cairn verify)\n", cli_cmd,
-		    (unsigned long long)ch.bad, (unsigned long long)ch.n);
+		    (unsigned long long)h.ch.bad, (unsigned long long)h.ch.n);
 		return 1;
 	}
 	return 0;
