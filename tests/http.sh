@@ -287,12 +287,19 @@ while [ $i -lt 40 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
+# Five at once, so that all land in that second even on a busy machine.
+Q2=""
+for i in 1 2 3 4 5; do
+	curl -s -o "$T/q2.$i.body" -D "$T/q2.$i.hdr" -w '%{http_code}' \
+	    -H "Authorization: Bearer $TI" -H 'Content-Type: application/json' \
+	    --data-binary "@$T/q2.json" "$URL/v1/events" >"$T/q2.$i.code" &
+	Q2="$Q2 $!"
+done
+for p in $Q2; do wait "$p"; done
 n503=0
 for i in 1 2 3 4 5; do
-	send "$TI" application/json "$T/q2.json" &
-	wait $!
-	[ "$(cat "$T/code")" = 503 ] && grep -q '^Retry-After: 1' "$T/hdr" &&
-	    n503=$((n503 + 1))
+	[ "$(cat "$T/q2.$i.code")" = 503 ] && grep -q '^Retry-After: 1' "$T/q2.$i.hdr" &&
+	    n503=$((n503 + 1)) && cp "$T/q2.$i.body" "$T/body"
 done
 check "requests while the queue is full get 503 + Retry-After" test $n503 -ge 4
 jqcheck "503 is a JSON error" '.error == "queue full"'
