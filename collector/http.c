@@ -17,6 +17,7 @@
  * lets a reaper thread stop it once its connections are gone: requests in
  * progress finish on the old credentials, new connections get the new.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pwd.h>
 #include <fcntl.h>
@@ -294,14 +295,122 @@ local_peer(struct MHD_Connection *c, struct token *tok)
 	return 1;
 }
 
-/* Looks up the bearer token; 0, or an HTTP status (401/403) to answer. */
+/*
+ * Token guessers: an address that presents auth_fail_limit invalid tokens
+ * within GUESS_WINDOW seconds gets 429 for the rest of that window, before any
+ * token it sends is looked at; the first refusal of each window is logged
+ * and every one is counted.  A fixed table (the oldest slot is reused), so
+ * an attacker with many addresses costs memory nothing.
+ */
+#define GUESS_WINDOW	60
+#define GUESS_SLOTS	256
+
+static struct guess {
+	uint8_t		addr[16];
+	int		used;
+	unsigned	fails;
+	time_t		since;
+	int		logged;
+} guesses[GUESS_SLOTS];
+static pthread_mutex_t guess_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The peer's address as 16 bytes (IPv4 mapped); 0, or -1 if none (unix). */
+static int
+peer_addr(struct MHD_Connection *c, uint8_t out[16], char *text, size_t tlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return -1;
+	memset(out, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6)
+		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return -1;
+	if (getnameinfo(sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), text,
+	    (socklen_t)tlen, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(text, tlen, "?");
+	return 0;
+}
+
+/* The slot of an address (a new one, reusing the oldest, if add). */
+static struct guess *
+guess_slot(const uint8_t addr[16], time_t now, int add)
+{
+	struct guess *g, *oldest = &guesses[0];
+	size_t i;
+
+	for (i = 0; i < GUESS_SLOTS; i++) {
+		g = &guesses[i];
+		if (g->used && memcmp(g->addr, addr, 16) == 0) {
+			if (now - g->since >= GUESS_WINDOW) {
+				g->fails = 0;	/* a new window */
+				g->since = now;
+				g->logged = 0;
+			}
+			return g;
+		}
+		if (!g->used || g->since < oldest->since)
+			oldest = g;
+	}
+	if (!add)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	memcpy(oldest->addr, addr, 16);
+	oldest->used = 1;
+	oldest->since = now;
+	return oldest;
+}
+
+/* 1 if the address is throttled now. */
+static int
+guess_throttled(const uint8_t addr[16], const char *text)
+{
+	struct guess *g;
+	int t = 0, log = 0;
+
+	pthread_mutex_lock(&guess_mu);
+	if ((g = guess_slot(addr, time(NULL), 0)) != NULL &&
+	    g->fails >= cairnd.cfg->auth_fail_limit) {
+		t = 1;
+		log = !g->logged;
+		g->logged = 1;
+	}
+	pthread_mutex_unlock(&guess_mu);
+	if (log)
+		log_warn("http: %s presented %u invalid tokens within %d s: "
+		    "refusing its requests (429) for the rest of the window",
+		    text, cairnd.cfg->auth_fail_limit, GUESS_WINDOW);
+	return t;
+}
+
+static void
+guess_failed(const uint8_t addr[16])
+{
+	struct guess *g;
+
+	pthread_mutex_lock(&guess_mu);
+	if ((g = guess_slot(addr, time(NULL), 1)) != NULL)
+		g->fails++;
+	pthread_mutex_unlock(&guess_mu);
+}
+
+/* Looks up the bearer token; 0, or an HTTP status (401/403/429) to answer. */
 static unsigned
 authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
     const char **why)
 {
 	const char *v, *secret;
+	uint8_t addr[16];
+	char text[INET6_ADDRSTRLEN + 1];
 	size_t len;
-	int lp;
+	int lp, havepeer;
 
 	if ((lp = local_peer(c, tok)) != 0) {
 		if (lp > 0)
@@ -316,8 +425,17 @@ authorize(struct MHD_Connection *c, unsigned role, struct token *tok,
 		*why = "a bearer token is required";
 		return MHD_HTTP_UNAUTHORIZED;
 	}
+	havepeer = cairnd.cfg->auth_fail_limit > 0 &&
+	    peer_addr(c, addr, text, sizeof text) == 0;
+	if (havepeer && guess_throttled(addr, text)) {
+		metric_add(M_AUTH_THROTTLED, 1);
+		*why = "too many invalid tokens from this address: try later";
+		return MHD_HTTP_TOO_MANY_REQUESTS;
+	}
 	if (http_bearer(v, &secret, &len) != 0 ||
 	    cairnd_auth(secret, len, tok) == NULL) {
+		if (havepeer)
+			guess_failed(addr);
 		*why = "invalid bearer token";
 		return MHD_HTTP_UNAUTHORIZED;
 	}
@@ -485,10 +603,16 @@ start(struct hreq *rq, struct MHD_Connection *c, const char *url,
 		}
 		if ((status = authorize(c, routes[i].role, &rq->tok,
 		    &why)) != 0) {
+			static const char *const later[] = {
+			    "Retry-After", "60", NULL };
+
 			metric_add(M_REJECTED_AUTH, 1);
 			return reply_error(c, status, status ==
-			    MHD_HTTP_UNAUTHORIZED ? "unauthorized" : "forbidden",
-			    why, status == MHD_HTTP_UNAUTHORIZED ? bearer : NULL);
+			    MHD_HTTP_UNAUTHORIZED ? "unauthorized" : status ==
+			    MHD_HTTP_TOO_MANY_REQUESTS ? "too many requests" :
+			    "forbidden", why, status == MHD_HTTP_UNAUTHORIZED ?
+			    bearer : status == MHD_HTTP_TOO_MANY_REQUESTS ? later :
+			    NULL);
 		}
 	}
 	if (routes[i].route == R_QUERY)

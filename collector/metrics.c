@@ -41,6 +41,9 @@ static const struct {
 	    "Checkpoints signed.", NULL },
 	[M_HTTP_REQUESTS] = { "cairn_http_requests_total",
 	    "HTTP requests answered.", NULL },
+	[M_AUTH_THROTTLED] = { "cairn_auth_throttled_total",
+	    "Requests refused (429) from an address that presented too many "
+	    "invalid tokens.", NULL },
 };
 
 /* Histogram bucket bounds. */

@@ -6,6 +6,8 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 daemon_setup
 REP=$("$CAIRN" token add officer --roles report --file "$T/var/tokens" 2>/dev/null)
+cp "$CONF" "$CONF.orig"
+echo "auth_fail_limit = 1000" >> "$CONF"	# the walk sends many wrong tokens
 start_cairnd || exit 1
 URL="http://127.0.0.1:$HTTP_PORT"
 s=$(post "$(sed -n 1p "$EXAMPLES")")
@@ -69,5 +71,31 @@ s=$(code GET /v1/entries/0/proof "$QRY")
 [ "$s" = 200 ] && ok "query token: any proof" || not_ok "query token: any proof ($s)"
 s=$(code GET /v1/nosuch "$ADM")
 [ "$s" = 404 ] && ok "unknown route: 404" || not_ok "unknown route: 404 ($s)"
+stop_cairnd
+
+# A token guesser: after auth_fail_limit invalid tokens in a minute, its
+# address gets 429 + Retry-After, even with a valid token, logged and
+# counted; the local socket is not affected.
+cp "$CONF.orig" "$CONF"
+echo "auth_fail_limit = 5" >> "$CONF"
+start_cairnd || exit 1
+n401=0
+for i in 1 2 3 4 5; do
+	[ "$(code GET /metrics "guess-$i")" = 401 ] && n401=$((n401 + 1))
+done
+[ $n401 = 5 ] && ok "five wrong guesses: 401 each" || not_ok "five wrong guesses: $n401 of 5 got 401"
+s=$(curl -s -D "$T/hdr" -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer guess-6" "$URL/metrics")
+[ "$s" = 429 ] && ok "the sixth: 429" || not_ok "the sixth: $s, want 429"
+expect "429 says when to come back" '^Retry-After: 60' "$T/hdr"
+expect "429 is a JSON error" '"error":"too many requests"' "$T/body"
+s=$(code GET /metrics "$ADM")
+[ "$s" = 429 ] && ok "even a valid token from that address waits (nothing more is checked)" ||
+    not_ok "valid token while throttled: $s"
+curl -s --unix-socket "$CAIRN_STORE/cairnd.sock" http://local/metrics > "$T/metrics"
+expect "throttled requests are counted" '^cairn_auth_throttled_total [2-9]' "$T/metrics"
+expect "wrong tokens are counted" '^cairn_events_rejected_total\{reason="auth"\} [1-9]' "$T/metrics"
+expect "the guesser is logged once" 'presented 5 invalid tokens within 60 s' "$T/cairnd.log"
+n=$(grep -c 'presented 5 invalid tokens' "$T/cairnd.log")
+[ "$n" = 1 ] && ok "logged once per window" || not_ok "logged $n times"
 stop_cairnd
 finish

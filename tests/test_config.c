@@ -129,7 +129,7 @@ START_TEST(test_example_loads)
 	ck_assert_str_eq(cfg.listeners[0].port, "5514");
 	ck_assert_str_eq(cfg.listeners[2].port, "2514");
 	ck_assert_str_eq(cfg.listeners[3].port, "8080");
-	ck_assert_int_eq(cfg.listeners[3].line, 56);
+	ck_assert_int_eq(cfg.listeners[3].line, 60);
 	ck_assert_int_eq(cfg.listeners[3].fd, -1);
 	ck_assert_uint_eq(cfg.ntrusted, 2);
 	config_free(&cfg);
