@@ -29,7 +29,8 @@ refuse "a restore behind the newest checkpoint is refused for writing" \
     'old backup|behind|diverge' "$CAIRN" append "$EXAMPLES"
 "$CAIRND" -d -f "$CONF" > "$T/refused.log" 2>&1 &
 P=$!; PIDS="$PIDS $P"
-sleep 1
+n=0
+while kill -0 $P 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
 if kill -0 $P 2>/dev/null; then not_ok "cairnd refuses to write the restored store"; kill $P
 else expect "cairnd refuses to write the restored store" 'old backup|behind|diverge' "$T/refused.log"; fi
 
