@@ -415,9 +415,12 @@ env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
 		detail(s, "%s: no store here (cairn init creates one)", s->dir);
 		return rc == ENOENT ? CAIRN_ENOTFOUND : rc;
 	}
-	/* Never let LMDB start a store over a file that is not one of ours. */
-	if (!create && sb.st_size > 0 && sb.st_size < 8192) {
-		detail(s, "%s: too short to be an LMDB store", path);
+	/* Never let LMDB start a store over a file that is not one of ours
+	 * (an empty one too: LMDB would write a new environment into it). */
+	if (!create && sb.st_size < 8192) {
+		detail(s, "%s: %s", path, sb.st_size == 0 ? "empty: not a store "
+		    "(truncated or not made by cairn init)" :
+		    "too short to be an LMDB store");
 		return CAIRN_EFORMAT;
 	}
 	if (create && stat(path, &sb) == 0) {
