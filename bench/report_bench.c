@@ -40,6 +40,8 @@
 #include "keys.h"
 #include "util.h"
 
+#include "benchutil.h"
+
 #define BATCH		1000	/* events per commit */
 #define ACCOUNTS	50000	/* distinct accounts */
 #define MAP_SIZE	(16ULL << 30)
@@ -84,16 +86,6 @@ struct run {
 	int		status;
 };
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Microseconds on the real-time clock (what the store stamps). */
 static int64_t
 now_us(void)
@@ -102,62 +94,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* A number with thousands separators, in one of 8 rotating buffers. */
-static const char *
-commas(double d)
-{
-	static char bufs[8][32];
-	static int next;
-	char tmp[32], *out;
-	unsigned long long v;
-	size_t n, i, j;
-
-	v = d < 0 ? 0 : (unsigned long long)(d + 0.5);
-	out = bufs[next++ & 7];
-	n = (size_t)snprintf(tmp, sizeof tmp, "%llu", v);
-	for (i = 0, j = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = tmp[i];
-	}
-	out[j] = '\0';
-	return out;
-}
-
-/* Median of n values (sorts them). */
-static double
-median(double *v, int n)
-{
-	double t;
-	int i, j;
-
-	if (n <= 0)
-		return -1;
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* Parses a bounded unsigned number. */
-static uint64_t
-number(const char *s, uint64_t min, uint64_t max)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min ||
-	    v > max)
-		errx(2, "bad number: %s (%llu..%llu)", s, (unsigned long long)min,
-		    (unsigned long long)max);
-	return v;
 }
 
 /* A path under the base directory: PREFIX, n (unless 0), SUFFIX. */

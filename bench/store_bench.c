@@ -37,6 +37,8 @@
 #include "keys.h"
 #include "util.h"
 
+#include "benchutil.h"
+
 #define EVENT_BYTES	300	/* size of each event's JSON as sent */
 #define ACCOUNTS	1000	/* distinct accounts */
 #define BATCH		1000	/* events per measured commit */
@@ -60,16 +62,6 @@ struct blob {
 	size_t		*off;	/* n + 1 offsets into b */
 	size_t		 n, cap;
 };
-
-/* Seconds on the monotonic clock. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Seconds of CPU this process has used (user + system). */
 static double
@@ -108,44 +100,6 @@ static void __attribute__((noreturn))
 die(const char *what, int rc)
 {
 	errx(1, "%s: %s", what, rc < 0 ? cairn_strerror(rc) : strerror(rc));
-}
-
-/* A number with thousands separators, in one of 8 rotating buffers. */
-static const char *
-commas(double d)
-{
-	static char bufs[8][32];
-	static int next;
-	char tmp[32], *out;
-	unsigned long long v;
-	size_t n, i, j;
-
-	v = d < 0 ? 0 : (unsigned long long)(d + 0.5);
-	out = bufs[next++ & 7];
-	n = (size_t)snprintf(tmp, sizeof tmp, "%llu", v);
-	for (i = 0, j = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = tmp[i];
-	}
-	out[j] = '\0';
-	return out;
-}
-
-/* Median of n values (sorts them). */
-static double
-median(double *v, int n)
-{
-	double t;
-	int i, j;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 #define EVENT_FMT "{\"id\":\"b-%llu\",\"type\":\"account.created\"," \
@@ -597,22 +551,6 @@ usage(int status)
 	    "[--large] [--batches n] [--dir dir] [--prefill n]\n"
 	    "                   [--runs n] [--verify-entries n]\n");
 	exit(status);
-}
-
-/* Parses a bounded unsigned number option. */
-static uint64_t
-number(const char *s, uint64_t min, uint64_t max)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min ||
-	    v > max)
-		errx(2, "bad number: %s (%llu..%llu)", s, (unsigned long long)min,
-		    (unsigned long long)max);
-	return v;
 }
 
 int

@@ -26,28 +26,20 @@
 #include <jansson.h>
 
 #include "cairnd.h"
+#include "cjson.h"
 #include "export.h"
 #include "http.h"
 #include "rfc3339.h"
 
 #define MAX_LATE	(10 * 365 * 86400LL)
 
+/* Appends "k":"v" (v JSON-escaped). */
 static int
 add_json_str(struct cairn_buf *b, const char *k, const char *v)
 {
-	json_t *s = json_string(v);
-	char *t;
-	int rc;
-
-	if (s == NULL)
+	if (cairn_buf_printf(b, "\"%s\":", k) < 0)
 		return CAIRN_ENOMEM;
-	t = json_dumps(s, JSON_ENCODE_ANY);
-	json_decref(s);
-	if (t == NULL)
-		return CAIRN_ENOMEM;
-	rc = cairn_buf_printf(b, "\"%s\":%s", k, t) < 0 ? CAIRN_ENOMEM : 0;
-	free(t);
-	return rc;
+	return cairn_cjson_add_string(b, v, strlen(v));
 }
 
 static unsigned
@@ -116,9 +108,8 @@ http_report_create(const uint8_t *body, size_t len, const char *who,
 	struct cairn_export_opts o;
 	struct cairn_export_result *r;
 	struct cairn_buf note = { 0 };
-	json_t *j, *v, *fields;
+	json_t *j, *v;
 	json_error_t jerr;
-	char f[CAIRN_RFC3339_LEN + 1], t[CAIRN_RFC3339_LEN + 1];
 	char hex[CAIRN_HEX_LEN + 1], root[CAIRN_HEX_LEN + 1], *ftext;
 	struct timespec now;
 	unsigned status;
@@ -227,25 +218,16 @@ http_report_create(const uint8_t *body, size_t len, const char *who,
 	    " findings", r->name, who, r->entries, r->findings);
 
 	/* Self-audit: the report was generated, by whom. */
-	cairn_rfc3339_format(o.from_us, f);
-	cairn_rfc3339_format(o.to_us, t);
-	cairn_hex(r->file_sha256, CAIRN_HASH_LEN, hex);
-	fields = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s}", "kind",
-	    cairn_export_kind_name(o.kind), "period", "from", f, "to", t,
-	    "file_sha256", hex, "token", who);
-	if (fields != NULL && o.account != NULL)
-		json_object_set_new(fields, "account", json_string(o.account));
-	if (fields == NULL || (ftext = json_dumps(fields, JSON_COMPACT)) == NULL ||
-	    (rc = writer_system_event(cairnd.writer, "system.report_generated",
-	    ftext)) != 0)
+	if ((ftext = cairn_export_generated_fields(&o, r, who)) == NULL ||
+	    writer_system_event(cairnd.writer, "system.report_generated",
+	    ftext) != 0)
 		log_err("report %s: system.report_generated not recorded",
 		    r->name);
-	else
-		free(ftext);
-	json_decref(fields);
+	free(ftext);
 	json_decref(j);
 
 	cairn_hex(r->root, CAIRN_HASH_LEN, root);
+	cairn_hex(r->file_sha256, CAIRN_HASH_LEN, hex);
 	out->len = 0;
 	rc = cairn_buf_adds(out, "{") || add_json_str(out, "id", r->name) ||
 	    cairn_buf_adds(out, ",") || add_json_str(out, "name", r->name) ||

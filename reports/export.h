@@ -75,6 +75,15 @@ struct cairn_export_result {
 int	cairn_export_write(cairn_store *, const struct cairn_seckey *,
 	    const struct cairn_export_opts *, struct cairn_export_result *);
 
+/*
+ * The fields of the system.report_generated entry for an export just
+ * written (kind, period, file_sha256, token if who, account for
+ * account-history), as compact JSON object text; malloc'd, NULL when out of
+ * memory.
+ */
+char	*cairn_export_generated_fields(const struct cairn_export_opts *,
+	    const struct cairn_export_result *, const char *who);
+
 /* One line of the verifier's report. */
 typedef void (*cairn_export_say)(void *, int ok, const char *check,
 	    const char *detail);
@@ -100,6 +109,15 @@ struct cairn_export_check {
  */
 int	cairn_export_verify(const struct cairn_pubkey *,
 	    struct cairn_export_check *);
+
+/*
+ * The whole document of an export (decompressed as it is parsed), for
+ * readings that need it at once (the HTML rendering); NULL and err filled
+ * if it is not zstd-compressed, well-formed XML.  Free with xmlFreeDoc().
+ */
+struct _xmlDoc;
+struct _xmlDoc *cairn_export_read_doc(const char *path, char *err,
+	    size_t errlen);
 
 /* The export schema (schemas/export-1.xsd), embedded. */
 extern const unsigned char cairn_export_xsd[];

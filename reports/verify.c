@@ -399,14 +399,6 @@ b64dec(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
 	return 0;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int
 streq(const char *a, const char *b)
 {
@@ -417,7 +409,7 @@ streq(const char *a, const char *b)
 static int
 link_ok(xmlNodePtr n, const char *elem, json_t *entry, const char *member)
 {
-	const char *want = jstr(entry, member);
+	const char *want = xstr(entry, member);
 	char *got;
 	int ok;
 
@@ -568,11 +560,11 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		    "entry", seq);
 		goto out;
 	}
-	recv = jstr(entry, "received");
+	recv = xstr(entry, "received");
 	jseq = json_object_get(entry, "seq");
 	if (!json_is_integer(jseq) || (uint64_t)json_integer_value(jseq) != seq ||
-	    !streq(recv, a_recv) || !streq(jstr(entry, "stream"), a_stream) ||
-	    !streq(jstr(entry, "source"), a_source))
+	    !streq(recv, a_recv) || !streq(xstr(entry, "stream"), a_stream) ||
+	    !streq(xstr(entry, "source"), a_source))
 		bad(&v->env, "entry %" PRIu64 ": attributes differ from its "
 		    "bytes", seq);
 	/* links, then the readable element */
@@ -606,9 +598,9 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 			bad(&v->proof, "context entry %" PRIu64 ": inclusion "
 			    "proof fails", seq);
 		if (fx_seen(&v->fx, seq) || (v->kind == CAIRN_EXPORT_HISTORY ?
-		    streq(jstr(ev, "account"), v->account) :
+		    streq(xstr(ev, "account"), v->account) :
 		    v->stream >= 0 && v->start.ok && seq >= v->start.c.size &&
-		    streq(jstr(entry, "stream"), cairn_stream_names[v->stream])))
+		    streq(xstr(entry, "stream"), cairn_stream_names[v->stream])))
 			bad(&v->ctx, "context entry %" PRIu64 " repeats an "
 			    "entry", seq);
 		else if (fx_add(&v->fx, seq, recv, ev, ROLE_CONTEXT) != 0)
@@ -630,11 +622,11 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	if (v->end.ok && seq >= v->end.c.size)
 		bad(&v->env, "entry %" PRIu64 " is beyond the end tree", seq);
 	if (v->kind == CAIRN_EXPORT_HISTORY) {
-		if (!streq(jstr(ev, "account"), v->account))
+		if (!streq(xstr(ev, "account"), v->account))
 			bad(&v->env, "entry %" PRIu64 " is not about the "
 			    "account", seq);
-		if (jstr(entry, "account_prev") == NULL ||
-		    cairn_unhex(jstr(entry, "account_prev"), CAIRN_HEX_LEN,
+		if (xstr(entry, "account_prev") == NULL ||
+		    cairn_unhex(xstr(entry, "account_prev"), CAIRN_HEX_LEN,
 		    link, sizeof link) != 0)
 			memset(link, 0, sizeof link);
 		if (memcmp(link, v->have_prev ? v->link : zero,
@@ -658,8 +650,8 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		if (v->start.ok && seq < v->start.c.size)
 			bad(&v->env, "entry %" PRIu64 " is before the start "
 			    "tree", seq);
-		if (jstr(entry, "stream_prev") == NULL ||
-		    cairn_unhex(jstr(entry, "stream_prev"), CAIRN_HEX_LEN,
+		if (xstr(entry, "stream_prev") == NULL ||
+		    cairn_unhex(xstr(entry, "stream_prev"), CAIRN_HEX_LEN,
 		    link, sizeof link) != 0 ||
 		    memcmp(link, v->link, CAIRN_HASH_LEN) != 0)
 			bad(&v->chain, "entry %" PRIu64 ": stream_prev is not "
@@ -1178,27 +1170,12 @@ out:
 static void
 check_trusted(struct vx *v, const char *trusted)
 {
-	char want[512], root[CAIRN_HEX_LEN + 1], f[CAIRN_TIME_LEN + 1],
-	    t[CAIRN_TIME_LEN + 1], hx[CAIRN_HEX_LEN + 1];
-	uint8_t h[CAIRN_HASH_LEN];
+	char want[512];
 
 	if (trusted[0] == '\0' || !v->end.ok || v->kind < 0)
 		return;
-	cairn_hex(v->end.c.root, CAIRN_HASH_LEN, root);
-	cairn_time_format_us(v->from, f);
-	cairn_time_format_us(v->to, t);
-	if (v->kind == CAIRN_EXPORT_HISTORY) {
-		cairn_sha256(v->account, strlen(v->account), h);
-		cairn_hex(h, sizeof h, hx);
-		snprintf(want, sizeof want, "cairn-export kind=account-history "
-		    "account_sha256=%s from=%s to=%s entries=%" PRIu64
-		    " tree_size=%" PRIu64 " root=%s", hx, f, t, v->nentries,
-		    v->end.c.size, root);
-	} else
-		snprintf(want, sizeof want, "cairn-export kind=%s from=%s to=%s "
-		    "entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s",
-		    cairn_export_kind_name(v->kind), f, t, v->nentries,
-		    v->end.c.size, root);
+	trusted_comment(want, sizeof want, v->kind, v->account, v->from, v->to,
+	    v->nentries, v->end.c.size, v->end.c.root);
 	if (strcmp(want, trusted) != 0)
 		say(v, 0, CAIRN_EBADSIG, "trusted comment", "\"%s\" does not "
 		    "describe this document (\"%s\")", trusted, want);
@@ -1347,4 +1324,23 @@ cairn_export_verify(const struct cairn_pubkey *pub,
 	rc = v.failed ? (v.rc ? v.rc : CAIRN_EINVAL) : 0;
 	vx_free(&v);
 	return rc;
+}
+
+struct _xmlDoc *
+cairn_export_read_doc(const char *path, char *err, size_t errlen)
+{
+	struct zin z;
+	xmlDocPtr d = NULL;
+
+	if (zin_open(&z, path) == 0)
+		d = xmlReadIO(zin_read, zin_xclose, &z, path, NULL,
+		    XML_PARSE_NONET | XML_PARSE_HUGE);
+	if (d == NULL || z.err) {
+		snprintf(err, errlen, "%s: %s", path, z.why[0] ? z.why :
+		    "not well-formed XML");
+		xmlFreeDoc(d);
+		d = NULL;
+	}
+	zin_close(&z);
+	return d;
 }

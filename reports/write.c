@@ -406,18 +406,10 @@ xconsistency(struct xw *x, const char *elem, uint64_t old)
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int
 xlink(struct xw *x, json_t *entry, const char *member, const char *elem)
 {
-	const char *v = jstr(entry, member);
+	const char *v = xstr(entry, member);
 
 	if (v == NULL)
 		return 0;
@@ -438,9 +430,9 @@ write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
 	X(xo_start(x, "entry"));
 	X(xattru(x, "seq", e->seq));
 	X(xhexattr(x, "leaf", e->leaf));
-	X(xattr(x, "received", jstr(entry, "received")));
-	X(xattr(x, "stream", jstr(entry, "stream")));
-	X(xattr(x, "source", jstr(entry, "source")));
+	X(xattr(x, "received", xstr(entry, "received")));
+	X(xattr(x, "stream", xstr(entry, "stream")));
+	X(xattr(x, "source", xstr(entry, "source")));
 	if (margin != NULL)
 		X(xattr(x, "margin", margin));
 	if (why != NULL)
@@ -461,57 +453,53 @@ write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
 static int
 decode_entry(struct xw *x, const struct cairn_entry *e, json_t **entry)
 {
-	int rc;
-
 	if (!e->intact)
 		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " fails its "
 		    "hash: the store is damaged (run cairn verify)", e->seq);
 	/* The bytes just matched their stored hash: the store wrote them in
 	 * canonical form, so a plain parse will do. */
-	if ((*entry = json_loadb((const char *)e->data, e->len, 0, NULL)) ==
-	    NULL)
-		rc = CAIRN_EJSON;
-	else
-		rc = 0;
-	if (rc != 0 || !json_is_object(json_object_get(*entry, "event")) ||
-	    jstr(*entry, "received") == NULL) {
-		if (rc == 0)
-			json_decref(*entry);
+	*entry = json_loadb((const char *)e->data, e->len, 0, NULL);
+	if (!json_is_object(json_object_get(*entry, "event")) ||
+	    xstr(*entry, "received") == NULL) {
+		json_decref(*entry);	/* NULL is fine */
 		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " is not a "
 		    "well-formed entry", e->seq);
 	}
 	return 0;
 }
 
+/* Reads stored entry seq (re-hashed) and decodes it. */
 static int
-add_context(struct xw *x, uint64_t seq, int rule)
+load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e, json_t **entry)
 {
-	struct cairn_entry e;
-	json_t *entry;
+	int rc;
+
+	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, e)) != 0 &&
+	    rc != CAIRN_ECORRUPT)
+		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
+		    cairn_strerror(rc));
+	return decode_entry(x, e, entry);
+}
+
+/* Takes an entry (seq, decoded) as context unless the export holds it. */
+static int
+add_context(struct xw *x, uint64_t seq, json_t *entry, int rule)
+{
 	int rc;
 
 	if (fx_seen(&x->fx, seq))
 		return 0;
-	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, &e)) != 0 &&
-	    rc != CAIRN_ECORRUPT)
-		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
-		    cairn_strerror(rc));
-	if ((rc = decode_entry(x, &e, &entry)) != 0)
-		return rc;
 	/* An exported entry is no context: it is there already. */
 	if (x->o->kind == CAIRN_EXPORT_HISTORY ?
-	    strcmp(jstr(json_object_get(entry, "event"), "account") ?
-	    jstr(json_object_get(entry, "event"), "account") : "",
+	    strcmp(xstr(json_object_get(entry, "event"), "account") ?
+	    xstr(json_object_get(entry, "event"), "account") : "",
 	    x->o->account) == 0 :
 	    seq >= x->start.size && seq < x->end.size &&
-	    strcmp(jstr(entry, "stream") ? jstr(entry, "stream") : "",
-	    kind_stream(x->o->kind)) == 0) {
-		json_decref(entry);
+	    strcmp(xstr(entry, "stream") ? xstr(entry, "stream") : "",
+	    kind_stream(x->o->kind)) == 0)
 		return 0;
-	}
-	rc = fx_add(&x->fx, seq, jstr(entry, "received"),
+	rc = fx_add(&x->fx, seq, xstr(entry, "received"),
 	    json_object_get(entry, "event"), ROLE_CONTEXT);
-	json_decref(entry);
 	if (rc != 0)
 		return fail(x, rc, "findings: %s", cairn_strerror(rc));
 	if (x->nctx == x->capctx) {
@@ -532,29 +520,6 @@ add_context(struct xw *x, uint64_t seq, int rule)
 	return 0;
 }
 
-/* Type of a stored entry's event (into buf), for the context walks. */
-static int
-entry_type(struct xw *x, uint64_t seq, char *type, size_t cap,
-    json_t **event)
-{
-	struct cairn_entry e;
-	json_t *entry;
-	const char *t;
-	int rc;
-
-	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, &e)) != 0 &&
-	    rc != CAIRN_ECORRUPT)
-		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
-		    cairn_strerror(rc));
-	if ((rc = decode_entry(x, &e, &entry)) != 0)
-		return rc;
-	t = jstr(json_object_get(entry, "event"), "type");
-	snprintf(type, cap, "%s", t ? t : "");
-	*event = json_incref(json_object_get(entry, "event"));
-	json_decref(entry);
-	return 0;
-}
-
 /*
  * Fetches from the store the entries a deferred rule rests on that the
  * export does not hold, as context: the newest earlier notice or opt-out,
@@ -564,8 +529,8 @@ static int
 resolve(struct xw *x)
 {
 	const struct need *n;
-	json_t *ev = NULL;
-	char type[96];
+	struct cairn_entry e;
+	json_t *entry, *ev;
 	uint64_t seq, cur;
 	size_t i;
 	int rc, code, want;
@@ -591,19 +556,21 @@ resolve(struct xw *x)
 			    seq >= x->end.size)
 				break;
 			cur = seq;
-			if ((rc = entry_type(x, seq, type, sizeof type, &ev)) != 0)
+			if ((rc = load_entry(x, seq, &e, &entry)) != 0)
 				return rc;
-			code = fx_code(type, ev);
-			json_decref(ev);
+			ev = json_object_get(entry, "event");
+			code = fx_code(xstr(ev, "type") ? xstr(ev, "type") : "",
+			    ev);
 			want = n->rule == RULE_NO_PRIOR_NOTICE ? code == CODE_NOTICE :
 			    n->rule == RULE_MATCH_NOT_SUSPENDED ?
 			    code == CODE_ACTION : code == CODE_OPTOUT_GRANTED ||
 			    code == CODE_OPTOUT_OTHER;
-			if (want) {
-				if ((rc = add_context(x, seq, n->rule)) != 0)
-					return rc;
+			rc = want ? add_context(x, seq, entry, n->rule) : 0;
+			json_decref(entry);
+			if (rc != 0)
+				return rc;
+			if (want)
 				break;
-			}
 		}
 	}
 	return 0;
@@ -641,12 +608,12 @@ resolve_mobile(struct xw *x)
 		if ((rc = decode_entry(x, &e, &entry)) != 0)
 			break;
 		ev = json_object_get(entry, "event");
-		m = jstr(ev, "mobile_hash");
-		a = jstr(ev, "account");
-		o = jstr(ev, "outcome");
-		sj = jstr(ev, "subject");
+		m = xstr(ev, "mobile_hash");
+		a = xstr(ev, "account");
+		o = xstr(ev, "outcome");
+		sj = xstr(ev, "subject");
 		if (m && a && o && sj && json_object_get(want, m) &&
-		    strcmp(jstr(ev, "type"), "realname.check") == 0 &&
+		    strcmp(xstr(ev, "type"), "realname.check") == 0 &&
 		    strcmp(o, "pass") == 0 && strcmp(sj, "individual") == 0) {
 			snprintf(key, sizeof key, "%s\n%s", m, a);
 			acc = json_object_get(firsts, key);
@@ -662,10 +629,18 @@ resolve_mobile(struct xw *x)
 		json_t *v;
 
 		rc = 0;
-		json_object_foreach(firsts, k, v)
-			if ((rc = add_context(x, (uint64_t)json_integer_value(v),
-			    RULE_SHARED_MOBILE)) != 0)
+		json_object_foreach(firsts, k, v) {
+			struct cairn_entry ce;
+			json_t *ctx;
+			uint64_t cs = (uint64_t)json_integer_value(v);
+
+			if ((rc = load_entry(x, cs, &ce, &ctx)) != 0)
 				break;
+			rc = add_context(x, cs, ctx, RULE_SHARED_MOBILE);
+			json_decref(ctx);
+			if (rc != 0)
+				break;
+		}
 	} else if (x->res->err[0] == '\0')
 		rc = fail(x, rc, "realname index: %s", cairn_strerror(rc));
 done:
@@ -699,11 +674,7 @@ write_context(struct xw *x)
 	X(xo_start(x, "context"));
 	X(xattru(x, "count", x->nctx));
 	for (i = 0; i < x->nctx; i++) {
-		if ((rc = cairn_store_get(x->s, x->ctx[i], &x->ebuf, &e)) != 0 &&
-		    rc != CAIRN_ECORRUPT)
-			return fail(x, rc, "entry %" PRIu64 ": %s", x->ctx[i],
-			    cairn_strerror(rc));
-		if ((rc = decode_entry(x, &e, &entry)) != 0)
+		if ((rc = load_entry(x, x->ctx[i], &e, &entry)) != 0)
 			return rc;
 		rc = write_entry(x, &e, entry, NULL, rule_names[x->ctxrule[i]], 1);
 		json_decref(entry);
@@ -858,13 +829,9 @@ write_entries(struct xw *x)
 	else {
 		/* received is non-decreasing in seq: start at start.size's. */
 		if (x->start.size < x->end.size) {
-			if ((rc = cairn_store_get(x->s, x->start.size, &x->ebuf,
-			    &e)) != 0 && rc != CAIRN_ECORRUPT)
-				return fail(x, rc, "entry %" PRIu64 ": %s",
-				    x->start.size, cairn_strerror(rc));
-			if ((rc = decode_entry(x, &e, &entry)) != 0)
+			if ((rc = load_entry(x, x->start.size, &e, &entry)) != 0)
 				return rc;
-			since = xtime_us(jstr(entry, "received"));
+			since = xtime_us(xstr(entry, "received"));
 			json_decref(entry);
 		}
 		rc = cairn_iter_stream(x->s, kind_stream(o->kind),
@@ -881,7 +848,7 @@ write_entries(struct xw *x)
 		if ((rc = decode_entry(x, &e, &entry)) != 0)
 			break;
 		ev = json_object_get(entry, "event");
-		recv = jstr(entry, "received");
+		recv = xstr(entry, "received");
 		r = xtime_us(recv);
 		margin = r < o->from_us ? "before" : r >= o->to_us ? "after" :
 		    NULL;
@@ -1022,32 +989,15 @@ finish_files(struct xw *x, const char *tmp, const char *tmpsig,
 	struct cairn_export_result *res = x->res;
 	const struct cairn_export_opts *o = x->o;
 	struct cairn_buf sig = { 0 };
-	char trusted[512], root[CAIRN_HEX_LEN + 1], f[32], t[32];
+	char trusted[512];
 	int rc, fd;
 
 	if (zpush(&x->z, "", 0, ZSTD_e_end) != 0 || fsync(x->z.fd) != 0)
 		return fail(x, CAIRN_EINVAL, "writing %s: %s", tmp,
 		    strerror(x->z.err ? x->z.err : errno));
 	sha256_digest(&x->z.sha, sizeof res->file_sha256, res->file_sha256);
-	cairn_hex(x->end.root, CAIRN_HASH_LEN, root);
-	cairn_time_format_us(o->from_us, f);
-	cairn_time_format_us(o->to_us, t);
-	if (o->kind == CAIRN_EXPORT_HISTORY) {
-		uint8_t h[CAIRN_HASH_LEN];
-		char hx[CAIRN_HEX_LEN + 1];
-
-		/* The account itself may hold spaces: name it by its hash. */
-		cairn_sha256(o->account, strlen(o->account), h);
-		cairn_hex(h, sizeof h, hx);
-		snprintf(trusted, sizeof trusted, "cairn-export "
-		    "kind=account-history account_sha256=%s from=%s to=%s "
-		    "entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s", hx, f,
-		    t, x->nentries, x->end.size, root);
-	} else
-		snprintf(trusted, sizeof trusted, "cairn-export kind=%s from=%s "
-		    "to=%s entries=%" PRIu64 " tree_size=%" PRIu64 " root=%s",
-		    cairn_export_kind_name(o->kind), f, t, x->nentries,
-		    x->end.size, root);
+	trusted_comment(trusted, sizeof trusted, o->kind, o->account,
+	    o->from_us, o->to_us, x->nentries, x->end.size, x->end.root);
 	if ((rc = cairn_minisign_final(&x->z.ms, sk, "signature from cairn "
 	    "export", trusted, &sig)) != 0)
 		return fail(x, rc, "signing: %s", cairn_strerror(rc));
@@ -1182,4 +1132,32 @@ out:
 	free(x.ctx);
 	free(x.ctxrule);
 	return rc;
+}
+
+char *
+cairn_export_generated_fields(const struct cairn_export_opts *o,
+    const struct cairn_export_result *r, const char *who)
+{
+	char f[CAIRN_TIME_LEN + 1], t[CAIRN_TIME_LEN + 1];
+	char hex[CAIRN_HEX_LEN + 1], *s;
+	json_t *j;
+
+	cairn_time_format_us(o->from_us, f);
+	cairn_time_format_us(o->to_us, t);
+	cairn_hex(r->file_sha256, CAIRN_HASH_LEN, hex);
+	j = json_pack("{s:s, s:{s:s, s:s}, s:s}", "kind",
+	    cairn_export_kind_name(o->kind), "period", "from", f, "to", t,
+	    "file_sha256", hex);
+	if (j == NULL)
+		return NULL;
+	if ((who != NULL &&
+	    json_object_set_new(j, "token", json_string(who)) != 0) ||
+	    (o->kind == CAIRN_EXPORT_HISTORY &&
+	    json_object_set_new(j, "account", json_string(o->account)) != 0)) {
+		json_decref(j);
+		return NULL;
+	}
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return s;
 }

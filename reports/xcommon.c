@@ -81,6 +81,32 @@ kind_rules(int kind, int rule)
 	return 0;
 }
 
+void
+trusted_comment(char *out, size_t cap, int kind, const char *account,
+    int64_t from_us, int64_t to_us, uint64_t entries, uint64_t tree_size,
+    const uint8_t root[CAIRN_HASH_LEN])
+{
+	char f[CAIRN_TIME_LEN + 1], t[CAIRN_TIME_LEN + 1];
+	char r[CAIRN_HEX_LEN + 1], acc[CAIRN_HEX_LEN + 32];
+	uint8_t h[CAIRN_HASH_LEN];
+
+	cairn_time_format_us(from_us, f);
+	cairn_time_format_us(to_us, t);
+	cairn_hex(root, CAIRN_HASH_LEN, r);
+	acc[0] = '\0';
+	if (kind == CAIRN_EXPORT_HISTORY) {
+		/* The account itself may hold spaces: named by its hash. */
+		if (account == NULL)
+			account = "";
+		cairn_sha256(account, strlen(account), h);
+		memcpy(acc, " account_sha256=", 16);
+		cairn_hex(h, sizeof h, acc + 16);
+	}
+	snprintf(out, cap, "cairn-export kind=%s%s from=%s to=%s entries=%"
+	    PRIu64 " tree_size=%" PRIu64 " root=%s",
+	    cairn_export_kind_name(kind), acc, f, t, entries, tree_size, r);
+}
+
 int64_t
 xtime_us(const char *s)
 {
@@ -414,10 +440,10 @@ fx_free(struct fx *fx)
 	memset(fx, 0, sizeof *fx);
 }
 
-static const char *
-sget(json_t *ev, const char *k)
+const char *
+xstr(json_t *o, const char *k)
 {
-	json_t *v = json_object_get(ev, k);
+	json_t *v = json_object_get(o, k);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
@@ -434,7 +460,7 @@ fx_code(const char *type, json_t *ev)
 	    strcmp(type, "account.disabled") == 0)
 		return CODE_ACTION;
 	if (strcmp(type, "ai_label.optout") == 0) {
-		d = sget(ev, "decision");
+		d = xstr(ev, "decision");
 		return d != NULL && strcmp(d, "granted") == 0 ?
 		    CODE_OPTOUT_GRANTED : CODE_OPTOUT_OTHER;
 	}
@@ -589,7 +615,7 @@ int
 fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
     int role)
 {
-	const char *type = sget(ev, "type"), *account = sget(ev, "account");
+	const char *type = xstr(ev, "type"), *account = xstr(ev, "account");
 	const char *mobile, *a, *b;
 	int64_t t, r;
 	char k[24];
@@ -609,10 +635,10 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 	if (code != 0 && account != NULL &&
 	    (rc = acct_fact(fx, account, seq, code)) != 0)
 		return rc;
-	mobile = sget(ev, "mobile_hash");
+	mobile = xstr(ev, "mobile_hash");
 	if (strcmp(type, "realname.check") == 0 && mobile != NULL &&
-	    account != NULL && (a = sget(ev, "outcome")) != NULL &&
-	    strcmp(a, "pass") == 0 && (b = sget(ev, "subject")) != NULL &&
+	    account != NULL && (a = xstr(ev, "outcome")) != NULL &&
+	    strcmp(a, "pass") == 0 && (b = xstr(ev, "subject")) != NULL &&
 	    strcmp(b, "individual") == 0) {
 		if ((rc = pair(fx->mobile, mobile, seq,
 		    json_string(account))) != 0)
@@ -626,33 +652,33 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 
 	/* Rules on the entry alone. */
 	if (kind_rules(fx->kind, RULE_LATE_ENTRY)) {
-		t = xtime_us(sget(ev, "time"));
+		t = xtime_us(xstr(ev, "time"));
 		r = xtime_us(received);
 		if (t >= 0 && r >= 0 && r - t > fx->late_us &&
 		    (rc = add_finding(fx, seq, RULE_LATE_ENTRY, account,
 		    fmt("%s %s happened at %s, %" PRId64 " s before it was "
-		    "received at %s", type, sget(ev, "id") ? sget(ev, "id") :
-		    "(no id)", sget(ev, "time"), (r - t) / 1000000, received),
+		    "received at %s", type, xstr(ev, "id") ? xstr(ev, "id") :
+		    "(no id)", xstr(ev, "time"), (r - t) / 1000000, received),
 		    &seq, 1)) != 0)
 			return rc;
 	}
 	if (strcmp(type, "realname.check") == 0 &&
 	    kind_rules(fx->kind, RULE_MINOR_PASSED) &&
-	    (a = sget(ev, "outcome")) != NULL && strcmp(a, "pass") == 0 &&
+	    (a = xstr(ev, "outcome")) != NULL && strcmp(a, "pass") == 0 &&
 	    json_is_false(json_object_get(ev, "is_adult")) &&
 	    (rc = add_finding(fx, seq, RULE_MINOR_PASSED, account,
 	    fmt("real-name check passed an account holder under 18 "
 	    "(account %s)", account ? account : "-"), &seq, 1)) != 0)
 		return rc;
 	if (strcmp(type, "export.screening") == 0 &&
-	    (a = sget(ev, "result")) != NULL &&
+	    (a = xstr(ev, "result")) != NULL &&
 	    strcmp(a, "confirmed_match") == 0) {
 		if (kind_rules(fx->kind, RULE_MATCH_ALLOWED) &&
-		    (b = sget(ev, "action")) != NULL &&
+		    (b = xstr(ev, "action")) != NULL &&
 		    strcmp(b, "allow") == 0 &&
 		    (rc = add_finding(fx, seq, RULE_MATCH_ALLOWED, account,
 		    fmt("confirmed screening match on %s allowed",
-		    sget(ev, "party_name") ? sget(ev, "party_name") : "-"),
+		    xstr(ev, "party_name") ? xstr(ev, "party_name") : "-"),
 		    &seq, 1)) != 0)
 			return rc;
 		if (account != NULL &&
@@ -662,20 +688,20 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 	}
 	if (strcmp(type, "content.takedown") == 0) {
 		if (kind_rules(fx->kind, RULE_TAKEDOWN_NO_CATEGORY) &&
-		    sget(ev, "category") == NULL &&
+		    xstr(ev, "category") == NULL &&
 		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_NO_CATEGORY,
 		    account, fmt("takedown of %s names no category",
-		    sget(ev, "content_id") ? sget(ev, "content_id") : "-"),
+		    xstr(ev, "content_id") ? xstr(ev, "content_id") : "-"),
 		    &seq, 1)) != 0)
 			return rc;
-		t = xtime_us(sget(ev, "applied_at"));
-		r = xtime_us(sget(ev, "detected_at"));
+		t = xtime_us(xstr(ev, "applied_at"));
+		r = xtime_us(xstr(ev, "detected_at"));
 		if (kind_rules(fx->kind, RULE_TAKEDOWN_ORDER) && t >= 0 &&
 		    r >= 0 && t < r &&
 		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_ORDER, account,
 		    fmt("takedown of %s applied at %s, before it was detected "
-		    "at %s", sget(ev, "content_id") ? sget(ev, "content_id") :
-		    "-", sget(ev, "applied_at"), sget(ev, "detected_at")),
+		    "at %s", xstr(ev, "content_id") ? xstr(ev, "content_id") :
+		    "-", xstr(ev, "applied_at"), xstr(ev, "detected_at")),
 		    &seq, 1)) != 0)
 			return rc;
 	}
@@ -689,15 +715,22 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 	return 0;
 }
 
+/* One of the account's recorded seqs (acct_fact's slot 0 or 1), -1 if none. */
+static json_int_t
+fact(struct fx *fx, const char *account, size_t slot)
+{
+	json_t *a = json_object_get(fx->acct, account);
+
+	return a == NULL ? -1 : json_integer_value(json_array_get(a, slot));
+}
+
 /* An earlier notice of the account (before seq before)? */
 static int
 notice_before(struct fx *fx, const char *account, uint64_t before)
 {
-	json_int_t n = json_integer_value(json_array_get(
-	    json_object_get(fx->acct, account), 0));
+	json_int_t n = fact(fx, account, 0);
 
-	return json_object_get(fx->acct, account) != NULL && n >= 0 &&
-	    (uint64_t)n < before;
+	return n >= 0 && (uint64_t)n < before;
 }
 
 /* A suspension, termination or disabling of the account after seq after
@@ -705,11 +738,9 @@ notice_before(struct fx *fx, const char *account, uint64_t before)
 static int
 action_after(struct fx *fx, const char *account, uint64_t after)
 {
-	json_int_t n = json_integer_value(json_array_get(
-	    json_object_get(fx->acct, account), 1));
+	json_int_t n = fact(fx, account, 1);
 
-	return json_object_get(fx->acct, account) != NULL && n >= 0 &&
-	    (uint64_t)n > after;
+	return n >= 0 && (uint64_t)n > after;
 }
 
 /* The account's newest opt-out before seq before. */

@@ -116,6 +116,14 @@ int	fx_finish(struct fx *);
 enum { CODE_NOTICE = 1, CODE_ACTION, CODE_OPTOUT_GRANTED, CODE_OPTOUT_OTHER };
 int	fx_code(const char *type, json_t *event);
 
+/* A member of an object if it is a string, else NULL. */
+const char *xstr(json_t *o, const char *key);
+
+/* The signature's trusted comment for an export (writer and verifier). */
+void	trusted_comment(char *out, size_t cap, int kind, const char *account,
+	    int64_t from_us, int64_t to_us, uint64_t entries, uint64_t tree_size,
+	    const uint8_t root[CAIRN_HASH_LEN]);
+
 /* Time text (canonical, as stored) to microseconds; -1 if it is not. */
 int64_t	xtime_us(const char *);
 

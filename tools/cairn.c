@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,17 +517,6 @@ flush_local(const char *dir, const char *source, struct cairn_buf *body,
 	return 0;
 }
 
-static const char *
-default_source(void)
-{
-	static char buf[300];
-	struct passwd *pw;
-
-	pw = getpwuid(geteuid());
-	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
-	return buf;
-}
-
 /* The path of cairnd's local socket for a store. */
 static const char *
 lpath(const char *dir)
@@ -568,7 +556,7 @@ cmd_append(int argc, char **argv)
 	    (in = fopen(argv[idx], "r")) == NULL)
 		cli_die(1, "%s: %s", argv[idx], strerror(errno));
 	dir = cli_store_dir(o.store);
-	source = o.source ? o.source : default_source();
+	source = o.source ? o.source : cli_source();
 	if ((rc = cairn_catalog_default(&cat)) != 0)
 		cli_die(1, "catalog: %s", cairn_strerror(rc));
 	/* While cairnd holds the store, events go through it (one writer). */

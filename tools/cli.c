@@ -1,5 +1,6 @@
 /* cli.c: store and key handling shared by the cairn subcommands. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -347,4 +348,15 @@ out:
 	cairn_buf_free(&req);
 	close(fd);
 	return rc;
+}
+
+const char *
+cli_source(void)
+{
+	static char buf[300];
+	struct passwd *pw;
+
+	pw = getpwuid(geteuid());
+	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
+	return buf;
 }

@@ -34,6 +34,8 @@ int		 cli_pubkey(const char *path, struct cairn_pubkey *);
 int		 cli_local_post(const char *store, const char *path,
 		    const char *source, const char *ctype, const void *, size_t,
 		    int *status, struct cairn_buf *resp);
+/* The source the CLI writes as: "cli:<user name>" (static storage). */
+const char	*cli_source(void);
 /* Prints err(3)-style messages with the subcommand's name. */
 void		 cli_die(int rc, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));

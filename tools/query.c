@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,17 +368,6 @@ pct(struct cairn_buf *b, const char *s)
 	}
 }
 
-static const char *
-local_user(void)
-{
-	static char buf[300];
-	struct passwd *pw;
-
-	pw = getpwuid(geteuid());
-	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
-	return buf;
-}
-
 /*
  * Appends system.account_queried for account before anything is shown:
  * through cairnd's local socket while it holds the store, else directly.
@@ -407,7 +395,7 @@ audit(const char *dir, const char *account, const char *command)
 		pct(&path, account);
 		cairn_buf_adds(&path, "/queried?command=");
 		pct(&path, command);
-		if (cli_local_post(dir, (char *)path.p, local_user(),
+		if (cli_local_post(dir, (char *)path.p, cli_source(),
 		    "application/json", "", 0, &status, &resp) != 0)
 			cli_die(1, "another process writes the store and cairnd's "
 			    "local socket %s/cairnd.sock does not answer: the "
@@ -430,11 +418,11 @@ audit(const char *dir, const char *account, const char *command)
 	    now.tv_nsec / 1000, ts);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id,
 	    "type", "system.account_queried", "time", ts, "account", account,
-	    "token", local_user(), "command", command);
+	    "token", cli_source(), "command", command);
 	if (j == NULL || (txt = json_dumps(j, JSON_COMPACT)) == NULL)
 		cli_die(1, "out of memory");
 	json_decref(j);
-	rc = cairn_event_prepare(cat, local_user(), (uint8_t *)txt, strlen(txt),
+	rc = cairn_event_prepare(cat, cli_source(), (uint8_t *)txt, strlen(txt),
 	    CAIRN_EVENT_SYSTEM, &ev, errs, 4, &nerr);
 	free(txt);
 	if (rc != 0)

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <zstd.h>
 #include <libxslt/transform.h>
 #include <libxslt/xsltutils.h>
 
@@ -25,6 +23,7 @@
 #include "export.h"
 #include "note.h"
 #include "report.h"
+#include "rows.h"
 #include "rfc3339.h"
 
 extern const unsigned char cairn_export_xsl[];
@@ -60,18 +59,14 @@ verify_usage(int rc)
 	exit(rc);
 }
 
-/* RFC 3339 date-time, or a date meaning its midnight UTC. */
+/* RFC 3339 date-time, or a date meaning its midnight UTC (as the query
+ * verbs take them). */
 static int64_t
 parse_time(const char *what, const char *s)
 {
-	char buf[40];
 	int64_t us;
 
-	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
-		s = buf;
-	}
-	if (cairn_rfc3339_parse(s, strlen(s), &us, NULL) != 0)
+	if (cairn_query_time(s, &us) != 0)
 		cli_die(2, "%s: not an RFC 3339 date-time or a date: %s", what,
 		    s);
 	return us;
@@ -110,11 +105,9 @@ report_html(const char *export_path, const char *html_path, char *err,
 {
 	xmlDocPtr sdoc = NULL, doc = NULL, out = NULL;
 	xsltStylesheetPtr ss = NULL;
-	uint8_t *xml = NULL;
-	size_t len = 0;
 	int rc = -1;
 
-	if (report_decompress(export_path, &xml, &len, err, errlen) != 0)
+	if ((doc = cairn_export_read_doc(export_path, err, errlen)) == NULL)
 		return -1;
 	if ((sdoc = xmlReadMemory((const char *)cairn_export_xsl,
 	    (int)cairn_export_xsl_len, "export-1.xsl", NULL, XML_PARSE_NONET))
@@ -124,9 +117,7 @@ report_html(const char *export_path, const char *html_path, char *err,
 			xmlFreeDoc(sdoc);
 		goto out;
 	}
-	if ((doc = xmlReadMemory((const char *)xml, (int)len, "export.xml",
-	    NULL, XML_PARSE_NONET | XML_PARSE_HUGE)) == NULL ||
-	    (out = xsltApplyStylesheet(ss, doc, NULL)) == NULL) {
+	if ((out = xsltApplyStylesheet(ss, doc, NULL)) == NULL) {
 		snprintf(err, errlen, "the stylesheet failed on the export");
 		goto out;
 	}
@@ -139,93 +130,43 @@ out:
 	xmlFreeDoc(out);
 	xmlFreeDoc(doc);
 	xsltFreeStylesheet(ss);
-	free(xml);
 	return rc;
 }
 
-/* The whole decompressed document (for the HTML rendering only). */
-int
-report_decompress(const char *path, uint8_t **out, size_t *outlen, char *err,
-    size_t errlen)
-{
-	uint8_t *in = NULL;
-	size_t inlen;
-	unsigned long long sz;
-	int rc;
-
-	if ((rc = cairn_read_file(path, (size_t)1 << 31, &in, &inlen)) != 0) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		return -1;
-	}
-	sz = ZSTD_getFrameContentSize(in, inlen);
-	if (sz == ZSTD_CONTENTSIZE_ERROR || (sz != ZSTD_CONTENTSIZE_UNKNOWN &&
-	    sz > ((size_t)1 << 31))) {
-		free(in);
-		snprintf(err, errlen, "%s: not a zstd file", path);
-		return -1;
-	}
-	if (sz == ZSTD_CONTENTSIZE_UNKNOWN) {
-		/* A streamed frame: decompress in steps. */
-		ZSTD_DCtx *dc = ZSTD_createDCtx();
-		ZSTD_inBuffer ib = { in, inlen, 0 };
-		size_t cap = inlen * 8 + 65536, r = 1;
-		uint8_t *o = malloc(cap);
-		ZSTD_outBuffer ob = { o, cap, 0 };
-
-		while (dc != NULL && o != NULL && r != 0) {
-			if (ob.pos == ob.size) {
-				uint8_t *n = cap < ((size_t)1 << 31) ?
-				    realloc(o, cap * 2) : NULL;
-
-				if (n == NULL)
-					break;
-				o = n;
-				cap *= 2;
-				ob.dst = o;
-				ob.size = cap;
-			}
-			r = ZSTD_decompressStream(dc, &ob, &ib);
-			if (ZSTD_isError(r) || (ib.pos == ib.size && r != 0 &&
-			    ob.pos < ob.size))
-				break;
-		}
-		ZSTD_freeDCtx(dc);
-		free(in);
-		if (r != 0) {
-			free(o);
-			snprintf(err, errlen, "%s: zstd data is damaged", path);
-			return -1;
-		}
-		*out = o;
-		*outlen = ob.pos;
-		return 0;
-	}
-	if ((*out = malloc(sz + 1)) == NULL) {
-		free(in);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	*outlen = ZSTD_decompress(*out, sz, in, inlen);
-	free(in);
-	if (ZSTD_isError(*outlen)) {
-		free(*out);
-		snprintf(err, errlen, "%s: zstd data is damaged", path);
-		return -1;
-	}
-	return 0;
-}
-
+/* Copies a file in pieces (exports can be large): to a temporary beside
+ * to, fsync'd, then renamed. */
 static int
 copy_file(const char *from, const char *to)
 {
-	uint8_t *p;
-	size_t n;
-	int rc;
+	char tmp[PATH_MAX + 8], buf[1 << 16];
+	ssize_t n;
+	int in, out, rc = 0;
 
-	if ((rc = cairn_read_file(from, (size_t)1 << 40, &p, &n)) != 0)
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", to) >= sizeof tmp)
+		return ENAMETOOLONG;
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		rc = errno;
+		close(in);
 		return rc;
-	rc = cairn_write_file_atomic(to, p, n, 0644);
-	free(p);
+	}
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+		if (n < 0)
+			rc = errno == EINTR ? 0 : errno;
+		else if (write(out, buf, (size_t)n) != n)
+			rc = errno ? errno : EIO;
+	}
+	if (rc == 0 && fsync(out) != 0)
+		rc = errno;
+	close(in);
+	if (close(out) != 0 && rc == 0)
+		rc = errno;
+	if (rc == 0 && rename(tmp, to) != 0)
+		rc = errno;
+	if (rc != 0)
+		unlink(tmp);
 	return rc;
 }
 
@@ -248,33 +189,6 @@ summary_screen(const struct cairn_export_result *r, const char *html)
 	    r->file_bytes, r->xml_bytes);
 }
 
-/* The system.report_generated event (fields as JSON text). */
-static char *
-generated_fields(const struct cairn_export_opts *o,
-    const uint8_t sha[CAIRN_HASH_LEN], const char *who)
-{
-	char f[CAIRN_RFC3339_LEN + 1], t[CAIRN_RFC3339_LEN + 1];
-	char hex[CAIRN_HEX_LEN + 1];
-	json_t *j;
-	char *s;
-
-	cairn_rfc3339_format(o->from_us, f);
-	cairn_rfc3339_format(o->to_us, t);
-	cairn_hex(sha, CAIRN_HASH_LEN, hex);
-	j = json_pack("{s:s, s:{s:s, s:s}, s:s}", "kind",
-	    cairn_export_kind_name(o->kind), "period", "from", f, "to", t,
-	    "file_sha256", hex);
-	if (j == NULL)
-		return NULL;
-	if (who != NULL)
-		json_object_set_new(j, "token", json_string(who));
-	if (o->kind == CAIRN_EXPORT_HISTORY)
-		json_object_set_new(j, "account", json_string(o->account));
-	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(j);
-	return s;
-}
-
 /* Appends system.report_generated to a store we hold as writer. */
 static int
 append_generated(cairn_store *s, const struct cairn_export_opts *o,
@@ -287,7 +201,7 @@ append_generated(cairn_store *s, const struct cairn_export_opts *o,
 	char *fields, id[80], hex[CAIRN_HEX_LEN + 1], t[CAIRN_RFC3339_LEN + 1];
 	int rc;
 
-	if ((fields = generated_fields(o, r->file_sha256, who)) == NULL)
+	if ((fields = cairn_export_generated_fields(o, r, who)) == NULL)
 		return CAIRN_ENOMEM;
 	j = json_loads(fields, 0, NULL);
 	free(fields);
@@ -311,16 +225,6 @@ append_generated(cairn_store *s, const struct cairn_export_opts *o,
 	}
 	cairn_catalog_free(cat);
 	return rc;
-}
-
-static const char *
-whoami(void)
-{
-	static char buf[300];
-	struct passwd *pw = getpwuid(geteuid());
-
-	snprintf(buf, sizeof buf, "cli:%s", pw ? pw->pw_name : "unknown");
-	return buf;
 }
 
 /* Through cairnd's local socket: it writes the export into its report
@@ -351,7 +255,7 @@ report_via_cairnd(const char *dir, const struct cairn_export_opts *o,
 	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
 		cli_die(1, "out of memory");
 	json_decref(req);
-	rc = cli_local_post(dir, "/v1/reports", whoami(), "application/json",
+	rc = cli_local_post(dir, "/v1/reports", cli_source(), "application/json",
 	    body, strlen(body), &status, &resp);
 	free(body);
 	if (rc != 0)
@@ -499,7 +403,7 @@ cmd_report(int argc, char **argv)
 			cairn_seckey_free(sk);
 			cli_die(1, "%s", r.err[0] ? r.err : cairn_strerror(rc));
 		}
-		if ((rc = append_generated(s, &o, &r, whoami())) != 0)
+		if ((rc = append_generated(s, &o, &r, cli_source())) != 0)
 			fprintf(stderr, "cairn report: warning: the export is "
 			    "written but system.report_generated was not "
 			    "recorded: %s\n", cairn_strerror(rc));

@@ -10,8 +10,5 @@ int	cmd_verify_export(int, char **);
 /* The HTML rendering of an export (schemas/export-1.xsl, libxslt). */
 int	report_html(const char *export_path, const char *html_path, char *err,
 	    size_t errlen);
-/* The decompressed XML of an export, malloc'd. */
-int	report_decompress(const char *path, uint8_t **out, size_t *len,
-	    char *err, size_t errlen);
 
 #endif
