@@ -495,6 +495,60 @@ query_arg(void *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* MHD's reader of a history stream (http_query.c). */
+static ssize_t
+hist_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	ssize_t n;
+
+	(void)pos;
+	if ((n = http_history_read(cls, (uint8_t *)buf, max)) < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+/* Frees a history stream once its response is done with. */
+static void
+hist_free(void *cls)
+{
+	http_history_free(cls);
+}
+
+/* POST /v1/accounts/{id}/history: `cairn history` through cairnd, for a
+ * local peer only; streamed, its length unknown (the CLI asks in HTTP/1.0,
+ * so the end of the body is the end of the connection). */
+static enum MHD_Result
+history(struct MHD_Connection *c, const char *url,
+    const struct http_qctx *q)
+{
+	struct MHD_Response *r;
+	struct http_hist *hh;
+	struct cairn_buf b = { 0 };
+	struct token peer;
+	enum MHD_Result ret;
+	unsigned status;
+
+	if (local_peer(c, &peer) != 1)
+		return reply_error(c, MHD_HTTP_FORBIDDEN, "forbidden", "the "
+		    "history stream is for cairn on cairnd's local socket; use "
+		    "GET /v1/accounts/{id}/events", NULL);
+	if ((status = http_history_open(url, q, &hh, &b)) != MHD_HTTP_OK)
+		return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0,
+		    NULL);
+	metric_add(M_HTTP_REQUESTS, 1);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
+	    hist_reader, hh, hist_free);
+	if (r == NULL) {
+		http_history_free(hh);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/octet-stream");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Answers the query endpoints (http_query.c). */
 static enum MHD_Result
 query(struct MHD_Connection *c, const char *url, const struct token *tok,
@@ -503,8 +557,12 @@ query(struct MHD_Connection *c, const char *url, const struct token *tok,
 	static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
 	struct http_qctx q = { query_arg, c, tok->roles, tok->name, post };
 	struct cairn_buf b = { 0 };
+	size_t n = strlen(url);
 	unsigned status;
 
+	if (post && n > 8 && strcmp(url + n - 8, "/history") == 0 &&
+	    strncmp(url, "/v1/accounts/", 13) == 0)
+		return history(c, url, &q);
 	status = http_query(url, &q, &b);
 	return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0,
 	    nocache);

@@ -6,6 +6,8 @@
 #ifndef CAIRN_HTTP_H
 #define CAIRN_HTTP_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +87,19 @@ struct http_qctx {
  * the JSON body into out, and the HTTP status; 0 when out of memory. */
 unsigned http_query(const char *url, const struct http_qctx *,
 	    struct cairn_buf *out);
+
+/* POST /v1/accounts/{id}/history?command=C, on the local socket only: the
+ * account's history for `cairn history`, recorded first like every query,
+ * as a stream of frames (rows.h, CAIRN_HIST_*). */
+struct http_hist;
+/* Records the query and opens the history: 200 and *out, or an HTTP
+ * status with the error body in err (0: out of memory). */
+unsigned http_history_open(const char *url, const struct http_qctx *,
+	    struct http_hist **out, struct cairn_buf *err);
+/* Up to max bytes of frames into buf: their number, 0 after the end
+ * frame, -1 if the history cannot be read on (the stream is cut). */
+ssize_t	http_history_read(struct http_hist *, uint8_t *buf, size_t max);
+void	http_history_free(struct http_hist *);
 
 /* http_report.c: exports (role report).  POST /v1/reports with a JSON
  * body: writes the export, the description (or error) into out, the HTTP

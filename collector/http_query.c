@@ -6,12 +6,15 @@
  *   GET /v1/entries/{seq}/proof    its inclusion proof
  *   GET /v1/consistency            a consistency proof
  *   POST /v1/accounts/{id}/queried the CLI's self-audit (local socket)
+ *   POST /v1/accounts/{id}/history cairn history through cairnd (local)
  * Entries have the JSON shape of `cairn history --json` (rows.h).  Pages
  * are bounded twice: by limit (entries shown) and by SCAN_MAX (entries
  * read), and the opaque cursor in "next" resumes after the last entry
  * read, so a query never holds a read transaction for long and a client
  * sees every entry exactly once however many arrive meanwhile.
  */
+#include <sys/types.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,4 +476,140 @@ http_query(const char *url, const struct http_qctx *q, struct cairn_buf *out)
 		    "bad request" : "not found", "GET /v1/entries/{seq}[/proof], "
 		    "seq a decimal integer");
 	return entry(q, seq, p[n] != '\0', out);
+}
+
+/*
+ * POST /v1/accounts/{id}/history, on the local socket only: `cairn
+ * history` while cairnd runs.  cairnd's map of the store is warm, a new
+ * process's is not (on a large store the CLI spent most of its time
+ * faulting in pages), so the CLI asks cairnd for the account's entries,
+ * each re-hashed and link-checked here as in account_events, and renders
+ * them itself.  The body is a stream of frames (rows.h, CAIRN_HIST_*),
+ * written as the client reads, so memory stays flat however long the history.
+ */
+struct http_hist {
+	struct cairn_hist	 h;
+	char			 account[ACCOUNT_MAX + 1];
+	struct cairn_buf	 pend;		/* frames not yet sent */
+	size_t			 off;		/* of pend, sent */
+	int			 done;
+};
+
+/* Big-endian n-byte integer into p. */
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+unsigned
+http_history_open(const char *url, const struct http_qctx *q,
+    struct http_hist **out, struct cairn_buf *err)
+{
+	struct http_hist *hh;
+	const char *cmd;
+	int rc;
+
+	*out = NULL;
+	if ((hh = calloc(1, sizeof *hh)) == NULL)
+		return 0;
+	if (account_id(url, "/history", hh->account, sizeof hh->account) != 0) {
+		free(hh);
+		return fail(err, 404, "not found", "POST /v1/accounts/{id}/"
+		    "history, id 1 to 128 bytes");
+	}
+	cmd = q->arg(q->argctx, "command");
+	if (cmd == NULL || *cmd == '\0' || strlen(cmd) > 256) {
+		free(hh);
+		return fail(err, 400, "bad request", "command: 1 to 256 bytes");
+	}
+	/* Recorded before anything is read; unrecorded, nothing is shown. */
+	if (audit(hh->account, q->who, "command", cmd) != 0) {
+		free(hh);
+		return fail(err, 503, "unavailable", "the query could not be "
+		    "recorded (system.account_queried); nothing is shown");
+	}
+	if ((rc = cairn_hist_open(&hh->h, cairnd.store, hh->account,
+	    NULL)) != 0) {
+		free(hh);
+		return fail(err, 500, "internal", cairn_strerror(rc));
+	}
+	*out = hh;
+	return 200;
+}
+
+/* Appends the frame of one entry, or the end frame (e NULL). */
+static int
+hist_frame(struct http_hist *hh, const struct cairn_entry *e, int check)
+{
+	uint8_t *p;
+	size_t n = e != NULL ? CAIRN_HIST_ROW_HEAD + e->len : CAIRN_HIST_END_LEN;
+
+	if (e != NULL && e->len > UINT32_MAX)
+		return CAIRN_ENOMEM;
+	if (cairn_buf_reserve(&hh->pend, n) != 0)
+		return CAIRN_ENOMEM;
+	p = hh->pend.p + hh->pend.len;
+	if (e == NULL) {
+		p[0] = CAIRN_HIST_END;
+		put_be(p + 1, hh->h.ch.n, 8);
+		put_be(p + 9, hh->h.first_seq, 8);
+		put_be(p + 17, hh->h.ch.last_seq, 8);
+		put_be(p + 25, hh->h.ch.bad, 8);
+	} else {
+		p[0] = CAIRN_HIST_ROW;
+		p[1] = (uint8_t)check;
+		p[2] = (uint8_t)(e->intact == 1);
+		put_be(p + 3, e->seq, 8);
+		memcpy(p + 11, e->leaf, CAIRN_HASH_LEN);
+		memcpy(p + 43, e->stored, CAIRN_HASH_LEN);
+		put_be(p + 75, e->len, 4);
+		memcpy(p + CAIRN_HIST_ROW_HEAD, e->data, e->len);
+	}
+	hh->pend.len += n;
+	return 0;
+}
+
+ssize_t
+http_history_read(struct http_hist *hh, uint8_t *buf, size_t max)
+{
+	const struct cairn_entry *e;
+	const struct cairn_row *r;
+	size_t n;
+	int rc, parsed, check;
+
+	if (hh->off == hh->pend.len) {
+		hh->off = hh->pend.len = 0;
+		/* About 64 kB of frames at a time. */
+		while (!hh->done && hh->pend.len < 65536) {
+			rc = cairn_hist_next(&hh->h, &e, &r, &parsed, &check);
+			if (rc == CAIRN_ENOTFOUND) {
+				hh->done = 1;
+				rc = hist_frame(hh, NULL, 0);
+			} else if (rc == 0)
+				rc = hist_frame(hh, e, check);
+			/* Cut short: the client sees no end frame. */
+			if (rc != 0)
+				return -1;
+		}
+	}
+	n = hh->pend.len - hh->off;
+	if (n > max)
+		n = max;
+	memcpy(buf, hh->pend.p + hh->off, n);
+	hh->off += n;
+	return (ssize_t)n;
+}
+
+void
+http_history_free(struct http_hist *hh)
+{
+	if (hh == NULL)
+		return;
+	cairn_hist_close(&hh->h);
+	cairn_buf_free(&hh->pend);
+	free(hh);
 }

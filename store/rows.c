@@ -393,21 +393,49 @@ add_span(struct cairn_buf *b, const char *key, const struct cairn_span *s)
 {
 	if (s->p == NULL)
 		return 0;
-	if (cairn_buf_printf(b, ",\"%s\":\"", key) != 0 ||
+	if (cairn_buf_adds(b, ",\"") != 0 || cairn_buf_adds(b, key) != 0 ||
+	    cairn_buf_adds(b, "\":\"") != 0 ||
 	    cairn_buf_add(b, s->p, s->n) != 0 || cairn_buf_addc(b, '"') != 0)
 		return CAIRN_ENOMEM;
 	return 0;
+}
+
+/* Appends v in decimal. */
+static int
+add_u64(struct cairn_buf *b, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return cairn_buf_add(b, d + i, sizeof d - i);
+}
+
+/* Appends ,"key":"<hex of a hash>". */
+static int
+add_hash(struct cairn_buf *b, const char *key, const uint8_t h[CAIRN_HASH_LEN])
+{
+	char hex[CAIRN_HEX_LEN + 1];
+
+	cairn_hex(h, CAIRN_HASH_LEN, hex);
+	return cairn_buf_adds(b, ",\"") | cairn_buf_adds(b, key) |
+	    cairn_buf_adds(b, "\":\"") | cairn_buf_add(b, hex, CAIRN_HEX_LEN) |
+	    cairn_buf_addc(b, '"');
 }
 
 int
 cairn_row_json(struct cairn_buf *b, const struct cairn_entry *e,
     const struct cairn_row *r, int check, const char *proof)
 {
-	char hex[CAIRN_HEX_LEN + 1], *b64;
+	char *b64;
 	int rc = 0;
 
-	rc |= cairn_buf_printf(b, "{\"check\":\"%s\",",
-	    cairn_row_check_name(check));
+	/* Built without printf: history makes one of these per entry. */
+	rc |= cairn_buf_adds(b, "{\"check\":\"");
+	rc |= cairn_buf_adds(b, cairn_row_check_name(check));
+	rc |= cairn_buf_adds(b, "\",");
 	/* An intact entry was checked canonical when it was stored. */
 	if (e->intact || cairn_cjson_check(e->data, e->len) == 0) {
 		rc |= cairn_buf_adds(b, "\"entry\":");
@@ -422,19 +450,17 @@ cairn_row_json(struct cairn_buf *b, const struct cairn_entry *e,
 		rc |= cairn_buf_addc(b, '"');
 		free(b64);
 	}
-	cairn_hex(e->leaf, CAIRN_HASH_LEN, hex);
-	rc |= cairn_buf_printf(b, ",\"leaf\":\"%s\"", hex);
-	if (memcmp(e->leaf, e->stored, CAIRN_HASH_LEN) != 0) {
-		cairn_hex(e->stored, CAIRN_HASH_LEN, hex);
-		rc |= cairn_buf_printf(b, ",\"leaf_stored\":\"%s\"", hex);
-	}
+	rc |= add_hash(b, "leaf", e->leaf);
+	if (memcmp(e->leaf, e->stored, CAIRN_HASH_LEN) != 0)
+		rc |= add_hash(b, "leaf_stored", e->stored);
 	if (proof != NULL) {
 		rc |= cairn_buf_adds(b, ",\"proof\":");
 		rc |= cairn_buf_adds(b, proof);
 	}
 	if (r != NULL)
 		rc |= add_span(b, "received", &r->received);
-	rc |= cairn_buf_printf(b, ",\"seq\":%llu", (unsigned long long)e->seq);
+	rc |= cairn_buf_adds(b, ",\"seq\":");
+	rc |= add_u64(b, e->seq);
 	if (r != NULL) {
 		rc |= add_span(b, "stream", &r->stream);
 		rc |= add_span(b, "type", &r->type);

@@ -135,6 +135,18 @@ struct cairn_hist {
 	struct cairn_buf	 buf[2];
 	uint64_t		 first_seq, last_seq;	/* of those given out */
 };
+/*
+ * `cairn history` through cairnd (POST /v1/accounts/{id}/history on its
+ * local socket): cairn_hist's output as frames, integers big-endian:
+ *   CAIRN_HIST_ROW  'R' check(1) intact(1) seq(8) leaf(32) stored(32)
+ *                   len(4), then the len bytes of the entry
+ *   CAIRN_HIST_END  'Z' checked(8) first_seq(8) last_seq(8) problems(8):
+ *                   the last frame; a stream without it was cut short
+ */
+#define CAIRN_HIST_ROW		'R'
+#define CAIRN_HIST_END		'Z'
+#define CAIRN_HIST_ROW_HEAD	79
+#define CAIRN_HIST_END_LEN	33
 /* From the account's first entry; or, after not NULL, resuming after entry
  * *after (CAIRN_ENOTFOUND if it is not one of the account's).  account must
  * outlive the reader. */

@@ -257,7 +257,28 @@ is "a history page answers well within the batch delay" yes \
 	"$(awk -v t="$t" 'BEGIN { print (t < 0.5) ? "yes" : "no (" t " s)" }')"
 is "the page has its entry" 1 "$(jq '.entries | length' "$T/body")"
 is "and the query was recorded" $((before + 1)) "$(queried u-500)"
+# cairn history while cairnd runs is read by cairnd (its warm map) and
+# streamed over the local socket; the same rows as reading directly.
+"$CAIRN" history --json u-500 > "$T/via.json" 2>/dev/null
+"$CAIRN" history u-500 > "$T/via.txt" 2>/dev/null
+is "history through cairnd: the table has the rows of --json, and its own" \
+	"$(($(grep -c '^{"check"' "$T/via.json") + 1))" "$(grep -c ' ok$' "$T/via.txt")"
+"$CAIRN" history --json --type account.suspended u-500 > "$T/viaf.json" 2>/dev/null
+is "history through cairnd: filters apply" "account.suspended" \
+	"$(jq -r 'select(.seq) | .type' "$T/viaf.json" | sort -u | tr -d '\n')"
+is "the history stream is for the local socket only (403 over TCP)" 403 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $QRY" \
+	"$URL/v1/accounts/u-500/history?command=x")"
 stop_cairnd
+"$CAIRN" history --json u-500 > "$T/direct.json" 2>/dev/null
+n=$(grep -c '^{"check"' "$T/via.json")
+is "history through cairnd and read directly: the same rows" \
+	"$(grep '^{"check"' "$T/via.json")" "$(grep '^{"check"' "$T/direct.json" | head -n "$n")"
+is "read directly, three more: the later queries' own system.account_queried" $((n + 3)) \
+	"$(grep -c '^{"check"' "$T/direct.json")"
+is "both summaries agree on the first entry and the problems" \
+	"$(jq -c '.summary | select(.) | [.first_seq, .problems]' "$T/via.json")" \
+	"$(jq -c '.summary | select(.) | [.first_seq, .problems]' "$T/direct.json")"
 
 # --- an altered entry, and one taken out of the index (writer stopped) ----
 before=$(queried u-500)

@@ -312,17 +312,12 @@ read_response(int fd, int *status, struct cairn_buf *body)
 	return 0;
 }
 
-int
-cli_local_post(const char *store, const char *path, const char *source,
-    const char *ctype, const void *data, size_t len, int *status,
-    struct cairn_buf *resp)
+/* A connection to cairnd's local socket in the store directory, or -1. */
+static int
+local_connect(const char *store)
 {
 	struct sockaddr_un sun;
-	struct cairn_buf req = { 0 };
-	const uint8_t *p;
-	size_t left;
-	ssize_t w;
-	int fd, rc = -1;
+	int fd;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -335,6 +330,22 @@ cli_local_post(const char *store, const char *path, const char *source,
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int
+cli_local_post(const char *store, const char *path, const char *source,
+    const char *ctype, const void *data, size_t len, int *status,
+    struct cairn_buf *resp)
+{
+	struct cairn_buf req = { 0 };
+	const uint8_t *p;
+	size_t left;
+	ssize_t w;
+	int fd, rc = -1;
+
+	if ((fd = local_connect(store)) < 0)
+		return -1;
 	cairn_buf_printf(&req, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
 	    "Connection: close\r\nX-Cairn-Source: %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\n\r\n", path, source, ctype, len);
@@ -348,6 +359,51 @@ out:
 	cairn_buf_free(&req);
 	close(fd);
 	return rc;
+}
+
+int
+cli_local_stream(const char *store, const char *path, const char *source,
+    int *status, struct cairn_buf *first)
+{
+	struct cairn_buf req = { 0 };
+	char buf[8192], *h;
+	const uint8_t *p;
+	size_t left;
+	ssize_t w;
+	int fd;
+
+	if ((fd = local_connect(store)) < 0)
+		return -1;
+	/* HTTP/1.0: a body of unknown length ends with the connection, not
+	 * in chunks. */
+	cairn_buf_printf(&req, "POST %s HTTP/1.0\r\nHost: localhost\r\n"
+	    "X-Cairn-Source: %s\r\nContent-Length: 0\r\n\r\n", path, source);
+	for (p = req.p, left = req.len; left > 0; p += w, left -= (size_t)w)
+		if ((w = write(fd, p, left)) <= 0)
+			goto fail;
+	cairn_buf_free(&req);
+	first->len = 0;
+	for (;;) {
+		if ((w = read(fd, buf, sizeof buf)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0 || cairn_buf_add(first, buf, (size_t)w) != 0)
+			goto fail;
+		if ((h = memmem(first->p, first->len, "\r\n\r\n", 4)) != NULL)
+			break;
+		if (first->len > 65536)
+			goto fail;
+	}
+	first->p[first->len] = '\0';
+	if (sscanf((char *)first->p, "HTTP/1.%*d %d", status) != 1)
+		goto fail;
+	left = (size_t)(h + 4 - (char *)first->p);
+	memmove(first->p, first->p + left, first->len - left);
+	first->len -= left;
+	return fd;
+fail:
+	cairn_buf_free(&req);
+	close(fd);
+	return -1;
 }
 
 const char *

@@ -34,6 +34,12 @@ int		 cli_pubkey(const char *path, struct cairn_pubkey *);
 int		 cli_local_post(const char *store, const char *path,
 		    const char *source, const char *ctype, const void *, size_t,
 		    int *status, struct cairn_buf *resp);
+/* POSTs a bodiless request to cairnd's local API in HTTP/1.0 and reads
+ * the status and headers: the descriptor to read the rest of the body
+ * from (it ends at end of file), the body bytes already read in first;
+ * or -1 if cairnd cannot be reached or does not answer HTTP. */
+int		 cli_local_stream(const char *store, const char *path,
+		    const char *source, int *status, struct cairn_buf *first);
 /* The source the CLI writes as: "cli:<user name>" (static storage). */
 const char	*cli_source(void);
 /* Prints err(3)-style messages with the subcommand's name. */

@@ -437,6 +437,172 @@ audit(const char *dir, const char *account, const char *command)
 	cairn_store_close(s);
 }
 
+/* What a history ends with: the chain's counts. */
+struct hsum {
+	uint64_t	n, first, last, bad;
+};
+
+/* Shows one entry of a history if it passes the filters. */
+static void
+hist_show(struct out *o, const struct cairn_filter *f,
+    const struct cairn_entry *e, const struct cairn_row *r, int parsed,
+    int check)
+{
+	/* A broken entry is always shown, whatever the filters. */
+	if (check == CAIRN_ROW_OK && !cairn_row_match(r, f))
+		return;
+	out_row(o, e, r, parsed, check);
+	if (check != CAIRN_ROW_OK && !o->json) {
+		out_flush(o);
+		fflush(stdout);
+		fprintf(stderr, "%s: seq %llu: %s\n", cli_cmd,
+		    (unsigned long long)e->seq, check_why(check));
+	}
+}
+
+/* The summary line (JSON) or lines (table) after a history. */
+static void
+hist_end(struct out *o, const char *account, const struct hsum *h)
+{
+	if (o->json) {
+		cairn_buf_adds(&o->line, "{\"summary\":{\"account\":");
+		cairn_cjson_add_string(&o->line, account, strlen(account));
+		cairn_buf_printf(&o->line, ",\"checked\":%llu,",
+		    (unsigned long long)h->n);
+		if (h->n > 0)
+			cairn_buf_printf(&o->line, "\"first_seq\":%llu,\"last_seq\""
+			    ":%llu,", (unsigned long long)h->first,
+			    (unsigned long long)h->last);
+		cairn_buf_printf(&o->line, "\"note\":\"%s\",\"problems\":%llu,"
+		    "\"shown\":%llu}}\n", h->n ? "entries after last_seq are not "
+		    "proven absent" : "no entry names this account",
+		    (unsigned long long)h->bad, (unsigned long long)o->shown);
+	} else if (h->n == 0) {
+		cairn_buf_printf(&o->line, "no entry names account %s\n", account);
+	} else {
+		cairn_buf_printf(&o->line, "%llu entries of the account checked "
+		    "(seq %llu to %llu), %llu shown; %s.\n"
+		    "Entries newer than seq %llu are not proven absent: nothing "
+		    "yet proves that the account has no later entry.\n",
+		    (unsigned long long)h->n, (unsigned long long)h->first,
+		    (unsigned long long)h->last, (unsigned long long)o->shown,
+		    h->bad ? "THE CHAIN IS BROKEN (see CHECK)" :
+		    "every entry re-hashed and linked to the one before",
+		    (unsigned long long)h->last);
+	}
+	out_end(o);
+}
+
+/* Big-endian integer of n bytes. */
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * The history read by cairnd, which holds the store (and a warm map of
+ * it): it records the query, re-hashes and link-checks every entry as the
+ * direct path does, and streams them (rows.h, CAIRN_HIST_*); filters and
+ * output stay here.  0 when done; -1 if cairnd's local socket does not
+ * answer (nothing was recorded or shown then).
+ */
+static int
+hist_remote(const char *dir, const char *account, const char *command,
+    const struct qopts *q, struct hsum *sum)
+{
+	struct cairn_buf path = { 0 }, b = { 0 };
+	struct cairn_entry e;
+	struct cairn_row r;
+	struct out o;
+	size_t off = 0, need;
+	ssize_t n;
+	uint8_t *p;
+	int fd, status, ended = 0, parsed;
+
+	cairn_buf_adds(&path, "/v1/accounts/");
+	pct(&path, account);
+	cairn_buf_adds(&path, "/history?command=");
+	pct(&path, command);
+	fd = cli_local_stream(dir, (char *)path.p, cli_source(), &status, &b);
+	cairn_buf_free(&path);
+	if (fd < 0) {
+		cairn_buf_free(&b);
+		return -1;
+	}
+	if (status != 200) {
+		char tmp[4096];
+
+		while ((n = read(fd, tmp, sizeof tmp)) > 0 && b.len < 65536)
+			cairn_buf_add(&b, tmp, (size_t)n);
+		close(fd);
+		cli_die(1, "cairnd refused the query (%d: %.*s); nothing is shown",
+		    status, (int)b.len, b.p ? (char *)b.p : "");
+	}
+	out_begin(&o, NULL, q);
+	for (;;) {
+		/* A whole frame from off, else read more. */
+		need = 1;
+		if (b.len - off >= 1)
+			need = b.p[off] == CAIRN_HIST_END ? CAIRN_HIST_END_LEN :
+			    CAIRN_HIST_ROW_HEAD;
+		if (b.len - off >= CAIRN_HIST_ROW_HEAD &&
+		    b.p[off] == CAIRN_HIST_ROW)
+			need += get_be(b.p + off + 75, 4);
+		if (need > 64 * 1024 * 1024)
+			break;	/* no entry is that large */
+		if (b.len - off >= need) {
+			p = b.p + off;
+			off += need;
+			if (p[0] == CAIRN_HIST_END) {
+				sum->n = get_be(p + 1, 8);
+				sum->first = get_be(p + 9, 8);
+				sum->last = get_be(p + 17, 8);
+				sum->bad = get_be(p + 25, 8);
+				ended = 1;
+				break;
+			}
+			if (p[0] != CAIRN_HIST_ROW || p[1] > CAIRN_ROW_UNREADABLE)
+				break;
+			e.seq = get_be(p + 3, 8);
+			memcpy(e.leaf, p + 11, CAIRN_HASH_LEN);
+			memcpy(e.stored, p + 43, CAIRN_HASH_LEN);
+			e.intact = p[2];
+			e.data = p + CAIRN_HIST_ROW_HEAD;
+			e.len = need - CAIRN_HIST_ROW_HEAD;
+			parsed = cairn_row_parse(e.data, e.len, &r) == 0;
+			hist_show(&o, &q->f, &e, &r, parsed, p[1]);
+			continue;
+		}
+		if (off > 0) {
+			memmove(b.p, b.p + off, b.len - off);
+			b.len -= off;
+			off = 0;
+		}
+		if (cairn_buf_reserve(&b, need > 65536 ? need : 65536) != 0)
+			cli_die(1, "out of memory");
+		if ((n = read(fd, b.p + b.len, b.cap - b.len - 1)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b.len += (size_t)n;
+	}
+	close(fd);
+	cairn_buf_free(&b);
+	if (!ended) {
+		out_flush(&o);
+		cli_die(1, "cairnd's answer was cut short: the history shown is "
+		    "incomplete");
+	}
+	hist_end(&o, account, sum);
+	return 0;
+}
+
 int
 cmd_history(int argc, char **argv)
 {
@@ -445,6 +611,7 @@ cmd_history(int argc, char **argv)
 	const struct cairn_entry *e;
 	const struct cairn_row *r;
 	struct cairn_hist h;
+	struct hsum sum;
 	struct qopts q;
 	struct out o;
 	struct cairn_buf cmd = { 0 };
@@ -463,9 +630,11 @@ cmd_history(int argc, char **argv)
 	cairn_buf_adds(&cmd, "cairn history");
 	if (q.cmd.len > 0)
 		cairn_buf_add(&cmd, q.cmd.p, q.cmd.len);
+	memset(&sum, 0, sizeof sum);
+	/* While cairnd runs, it reads (proofs aside: they need the store). */
+	if (!q.prove && hist_remote(dir, account, (char *)cmd.p, &q, &sum) == 0)
+		goto done;
 	audit(dir, account, (char *)cmd.p);
-	cairn_buf_free(&cmd);
-	cairn_buf_free(&q.cmd);
 
 	s = cli_open_store(dir, CAIRN_STORE_RDONLY);
 	out_begin(&o, s, &q);
@@ -473,53 +642,24 @@ cmd_history(int argc, char **argv)
 	 * one's by its stored leaf (rows.h, cairn_hist). */
 	if ((rc = cairn_hist_open(&h, s, account, NULL)) != 0)
 		cli_die(1, "%s", cairn_strerror(rc));
-	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
-		/* A broken entry is always shown, whatever the filters. */
-		if (check == CAIRN_ROW_OK && !cairn_row_match(r, &q.f))
-			continue;
-		out_row(&o, e, r, parsed, check);
-		if (check != CAIRN_ROW_OK && !o.json) {
-			out_flush(&o);
-			fflush(stdout);
-			fprintf(stderr, "%s: seq %llu: %s\n", cli_cmd,
-			    (unsigned long long)e->seq, check_why(check));
-		}
-	}
+	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0)
+		hist_show(&o, &q.f, e, r, parsed, check);
 	cairn_hist_close(&h);
 	if (rc != CAIRN_ENOTFOUND)
 		cli_die(1, "reading the account index: %s", cairn_strerror(rc));
-	if (o.json) {
-		cairn_buf_adds(&o.line, "{\"summary\":{\"account\":");
-		cairn_cjson_add_string(&o.line, account, strlen(account));
-		cairn_buf_printf(&o.line, ",\"checked\":%llu,",
-		    (unsigned long long)h.ch.n);
-		if (h.ch.n > 0)
-			cairn_buf_printf(&o.line, "\"first_seq\":%llu,\"last_seq\""
-			    ":%llu,", (unsigned long long)h.first_seq,
-			    (unsigned long long)h.ch.last_seq);
-		cairn_buf_printf(&o.line, "\"note\":\"%s\",\"problems\":%llu,"
-		    "\"shown\":%llu}}\n", h.ch.n ? "entries after last_seq are not "
-		    "proven absent" : "no entry names this account",
-		    (unsigned long long)h.ch.bad, (unsigned long long)o.shown);
-	} else if (h.ch.n == 0) {
-		cairn_buf_printf(&o.line, "no entry names account %s\n", account);
-	} else {
-		cairn_buf_printf(&o.line, "%llu entries of the account checked "
-		    "(seq %llu to %llu), %llu shown; %s.\n"
-		    "Entries newer than seq %llu are not proven absent: nothing "
-		    "yet proves that the account has no later entry.\n",
-		    (unsigned long long)h.ch.n, (unsigned long long)h.first_seq,
-		    (unsigned long long)h.ch.last_seq, (unsigned long long)o.shown,
-		    h.ch.bad ? "THE CHAIN IS BROKEN (see CHECK)" :
-		    "every entry re-hashed and linked to the one before",
-		    (unsigned long long)h.ch.last_seq);
-	}
-	out_end(&o);
+	sum.n = h.ch.n;
+	sum.first = h.first_seq;
+	sum.last = h.ch.last_seq;
+	sum.bad = h.ch.bad;
+	hist_end(&o, account, &sum);
 	cairn_store_close(s);
-	if (h.ch.bad > 0) {
+done:
+	cairn_buf_free(&cmd);
+	cairn_buf_free(&q.cmd);
+	if (sum.bad > 0) {
 		fprintf(stderr, "%s: %llu of %llu entries fail their checks: the "
 		    "store was altered (run cairn verify)\n", cli_cmd,
-		    (unsigned long long)h.ch.bad, (unsigned long long)h.ch.n);
+		    (unsigned long long)sum.bad, (unsigned long long)sum.n);
 		return 1;
 	}
 	return 0;
