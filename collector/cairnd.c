@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cairnd.h"
+#include "sandbox.h"
 
 struct cairnd cairnd;
 static pthread_mutex_t tokens_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -177,6 +178,29 @@ load_key(const struct config *cfg)
 		errx(1, "%s: %s", cfg->key, rc > 0 ? strerror(rc) :
 		    cairn_strerror(rc));
 	return sk;
+}
+
+/* 1 (and says so) if the key is not the store's current key: it would
+ * sign nothing, as after cairn rotate-key with key = still the old one. */
+static int
+key_mismatch(const struct config *cfg, const struct cairn_seckey *sk,
+    const char *conf)
+{
+	struct cairn_store_info in;
+	struct cairn_pubkey pk;
+	int rc;
+
+	if ((rc = cairn_store_info(cairnd.store, &in)) != 0) {
+		log_err("%s: %s", cfg->store, cairn_strerror(rc));
+		return 1;
+	}
+	cairn_seckey_public(sk, &pk);
+	if (sodium_memcmp(pk.pk, in.pubkey, 32) == 0)
+		return 0;
+	log_err("%s is not the current signing key of %s (was the key "
+	    "rotated? set key = in %s to the new key)", cfg->key, cfg->store,
+	    conf);
+	return 1;
 }
 
 /* Names the role bits as a JSON array. */
@@ -437,6 +461,19 @@ main(int argc, char **argv)
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (!fg && daemon(0, 0) != 0)
 		err(1, "daemon");
+	/* Privileges dropped, forked for good: from here on the deny-list
+	 * holds (sandbox.c), before the store opens or anyone is served. */
+	if (cfg.seccomp) {
+		if (sandbox_install(e, sizeof e) != 0) {
+			log_err("seccomp: %s (seccomp = no in %s runs without "
+			    "the filter)", e, path);
+			return 1;
+		}
+		log_info("seccomp filter installed: %zu system calls denied",
+		    sandbox_denied());
+	} else
+		log_warn("seccomp = no in %s: running without the system call "
+		    "filter", path);
 	/* LMDB after forking and after dropping privileges (DESIGN.md). */
 	memset(&so, 0, sizeof so);
 	so.map_size = cfg.map_size;
@@ -448,6 +485,8 @@ main(int argc, char **argv)
 		    cairn_store_errdetail(NULL));
 		return 1;
 	}
+	if (key_mismatch(&cfg, sk, path))
+		return 1;
 	if ((rc = cairn_catalog_default(&cairnd.cat)) != 0)
 		errx(1, "catalog: %s", cairn_strerror(rc));
 	/* Signals go to the main thread only, which waits for them. */

@@ -75,6 +75,7 @@ struct config {
 	unsigned	 max_connections;
 	unsigned	 auth_fail_limit;	/* invalid tokens per address a minute; 0: no limit */
 	uint64_t	 map_size, max_size;	/* store map: initial, ceiling */
+	int		 seccomp;		/* install the filter (sandbox.c) */
 };
 
 /* Loads and checks a config file; on error, err says "file:line: what". */
@@ -114,7 +115,7 @@ enum metric {
 	M_REJECTED_CONFLICT, M_REJECTED_AUTH, M_REJECTED_FULL,
 	M_REJECTED_TOOBIG, M_REJECTED_MALFORMED, M_UDP_DROPS, M_SYSLOG_UNTRUSTED,
 	M_SYSLOG_INVALID, M_COMMIT_ERRORS, M_CHECKPOINTS, M_HTTP_REQUESTS,
-	M_AUTH_THROTTLED, M_NCOUNTERS
+	M_AUTH_THROTTLED, M_STALE_READERS, M_NCOUNTERS
 };
 void	metric_add(enum metric, uint64_t);
 void	metric_gauge_queue(uint64_t depth);

@@ -48,7 +48,7 @@ enum kid {
 	K_TLS_CERT, K_TLS_KEY, K_TLS_CA, K_TLS_VERIFY, K_SD_ID, K_TRUSTED,
 	K_ALLOW_PLAIN, K_BATCH_SIZE, K_BATCH_DELAY, K_CP_INTERVAL, K_QUEUE_LIMIT,
 	K_MAX_MESSAGE, K_MAX_BODY, K_MAX_CONN, K_MAP_SIZE, K_MAX_SIZE, K_REPORTS,
-	K_AUTH_FAIL_LIMIT, NKEYS
+	K_AUTH_FAIL_LIMIT, K_SECCOMP, NKEYS
 };
 
 struct kdef {
@@ -86,6 +86,7 @@ static const struct kdef keys[NKEYS] = {
 	{ "max_size",		K_SIZE,	0, 1 * MB, 64 * TB },
 	{ "reports",		K_PATH,	STR(reports), 0, 0 },
 	{ "auth_fail_limit",	K_NUM,	0, 0, 100000 },
+	{ "seccomp",		K_BOOL,	0, 0, 0 },
 };
 
 /* Names people reach for, and the key they mean. */
@@ -592,13 +593,11 @@ set_key(struct pstate *ps, int id, const char *v)
 	case K_PEERS:
 		return parse_peers(ps, v);
 	case K_BOOL:
-		if (strcmp(v, "yes") == 0)
-			cfg->allow_plaintext_remote = 1;
-		else if (strcmp(v, "no") == 0)
-			cfg->allow_plaintext_remote = 0;
-		else
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 			return perr(ps, ps->line, "%s: '%s' (yes or no)",
 			    kd->name, v);
+		*(id == K_SECCOMP ? &cfg->seccomp :
+		    &cfg->allow_plaintext_remote) = strcmp(v, "yes") == 0;
 		return 0;
 	case K_NUM:
 	case K_SIZE:
@@ -887,6 +886,7 @@ config_defaults(struct config *cfg, const char *path)
 	cfg->max_connections = 1024;
 	cfg->map_size = 1 * GB;
 	cfg->max_size = 1 * TB;
+	cfg->seccomp = 1;
 	if ((cfg->path = strdup(path)) == NULL ||
 	    (cfg->sd_id = strdup("cairn@32473")) == NULL ||
 	    (cfg->trusted = calloc(2, sizeof *cfg->trusted)) == NULL)

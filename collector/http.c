@@ -109,6 +109,7 @@ struct hreq {
 	struct cairn_buf	 body;
 	uint64_t		 seen;		/* body bytes, kept or not */
 	int			 toobig;
+	int			 deferred;	/* not a POST: answered at its end */
 };
 
 /* Sends MHD's diagnostics to our log. */
@@ -967,6 +968,39 @@ post_events(struct hreq *rq, struct MHD_Connection *c)
 	return ret;
 }
 
+/* Counts a request's framing header fields. */
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	unsigned *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f[1]++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f[2]++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * 1 if the body's framing is ambiguous (RFC 9112 section 6.3): more than
+ * one Content-Length, one beside Transfer-Encoding, or a transfer coding
+ * other than a lone "chunked".  MHD picks one reading; a proxy in front
+ * may pick another, and the rest of the body would pass as a request.
+ */
+static int
+framing_ambiguous(struct MHD_Connection *c)
+{
+	unsigned f[3] = { 0, 0, 0 };	/* Content-Length, T-E, not chunked */
+
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, f);
+	return f[0] > 1 || (f[0] > 0 && f[1] > 0) || f[1] > 1 || f[2] > 0;
+}
+
 /* MHD's access handler: called for the headers, for each piece of the
  * body, and once more at its end. */
 static enum MHD_Result
@@ -984,7 +1018,32 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		rq->hd = hd;
 		__atomic_add_fetch(&hd->inflight, 1, __ATOMIC_SEQ_CST);
 		*con_cls = rq;
-		return start(rq, c, url, method);
+		/* Answered on the headers, so MHD closes the connection. */
+		if (framing_ambiguous(c)) {
+			if (strcmp(method, "POST") == 0)
+				metric_add(M_REJECTED_MALFORMED, 1);
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "malformed",
+			    "ambiguous body framing: one Content-Length, or "
+			    "Transfer-Encoding: chunked alone", NULL);
+		}
+		/*
+		 * A POST is judged on its headers, so that a refused body is
+		 * never read.  Anything else is answered once the request is
+		 * in: MHD closes the connection after an answer queued on the
+		 * headers, and GET clients should keep theirs.
+		 */
+		if (strcmp(method, "POST") == 0)
+			return start(rq, c, url, method);
+		rq->deferred = 1;
+		return MHD_YES;
+	}
+	if (rq->deferred) {
+		if (*upsize == 0)
+			return start(rq, c, url, method);
+		/* A body where none belongs: dropped, up to max_body. */
+		rq->seen += *upsize;
+		*upsize = 0;
+		return rq->seen > cairnd.cfg->max_body ? MHD_NO : MHD_YES;
 	}
 	if (*upsize > 0)
 		return body_data(rq, upload, upsize);

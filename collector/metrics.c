@@ -44,6 +44,9 @@ static const struct {
 	[M_AUTH_THROTTLED] = { "cairn_auth_throttled_total",
 	    "Requests refused (429) from an address that presented too many "
 	    "invalid tokens.", NULL },
+	[M_STALE_READERS] = { "cairn_stale_readers_cleared_total",
+	    "Store reader slots left by processes that died mid-read, cleared "
+	    "(until then they kept freed pages from reuse).", NULL },
 };
 
 /* Histogram bucket bounds. */

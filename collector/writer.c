@@ -66,6 +66,28 @@ since(const struct timespec *t)
 	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/*
+ * Clears the reader slots of processes that died holding a read
+ * transaction (a cairn search SIGKILLed mid-scan): each pins the pages
+ * freed since it began, which cannot be reused, so the store would grow.
+ * Counts those the store cleared itself when the map was full, too.
+ */
+static void
+clear_readers(struct writer *w)
+{
+	unsigned n = 0;
+	int rc;
+
+	if ((rc = cairn_store_clear_readers(w->s, &n)) != 0)
+		log_warn("checking the store's reader slots: %s",
+		    cairn_strerror(rc));
+	if (n == 0)
+		return;
+	metric_add(M_STALE_READERS, n);
+	log_info("cleared %u stale reader slot%s (processes that died while "
+	    "reading the store)", n, n == 1 ? "" : "s");
+}
+
 /* Signs a checkpoint of the current tree; the store keeps the file too. */
 static void
 checkpoint(struct writer *w)
@@ -73,6 +95,8 @@ checkpoint(struct writer *w)
 	struct cairn_buf note = { 0 };
 	int rc;
 
+	/* At every checkpoint (each interval, hourly when idle). */
+	clear_readers(w);
 	if ((rc = cairn_store_checkpoint(w->s, cairn_seckey_ed25519(w->sk),
 	    &note)) != 0) {
 		log_err("checkpoint failed: %s: %s", cairn_strerror(rc),

@@ -17,8 +17,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cairn_pubkey pk;
 	struct cairn_seckey *sk = NULL;
 	struct cairn_minisign m;
-	uint8_t seed[32], sk64[64];
+	uint8_t seed[32], sk64[64], id[CAIRN_KEYID_LEN];
 	char trusted[64];
+	int krc;
 
 	/* The seeds' signatures are by this key (seed 0x42..., id "cairnfuz"). */
 	if (!ready) {
@@ -37,7 +38,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cairn_minisign_init(&m);
 	cairn_minisign_update(&m, msg, sizeof msg - 1);
-	(void)cairn_minisign_verify(&m, &fixed, (const char *)data, size,
-	    trusted, sizeof trusted);
+	/* A signature that verifies names the key that made it. */
+	krc = cairn_minisign_keyid((const char *)data, size, id);
+	if (cairn_minisign_verify(&m, &fixed, (const char *)data, size,
+	    trusted, sizeof trusted) == 0 && (krc != 0 ||
+	    memcmp(id, fixed.keyid, CAIRN_KEYID_LEN) != 0))
+		abort();
 	return 0;
 }

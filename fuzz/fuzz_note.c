@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "note.h"
 
 /* golang.org/x/mod/sumdb/note's test key, so its notes make good seeds. */
@@ -25,6 +27,50 @@ checkpoint_roundtrip(const uint8_t *body, size_t len)
 	cairn_buf_free(&b);
 }
 
+/*
+ * The key hashes a note lists: Peter's among them when his signature
+ * verifies; and a note they accept takes one more signature that verifies,
+ * keeping the first.
+ */
+static void
+keyhashes_cosign(const uint8_t *data, size_t size, const char *name,
+    const uint8_t pk[32], const uint8_t kh[4], int peter_ok)
+{
+	static uint8_t sk2[64], pk2[32];
+	static int ready;
+	uint8_t khs[CAIRN_NOTE_MAXSIGS][4];
+	struct cairn_buf b = { 0 };
+	const uint8_t *body;
+	size_t n, i, bodylen;
+	int rc, found = 0;
+
+	if (!ready) {
+		uint8_t seed[32];
+
+		if (sodium_init() < 0)
+			abort();
+		memset(seed, 0x43, sizeof seed);
+		crypto_sign_seed_keypair(pk2, sk2, seed);
+		ready = 1;
+	}
+	rc = cairn_note_keyhashes(data, size, name, khs, CAIRN_NOTE_MAXSIGS, &n);
+	if (peter_ok && rc != 0)
+		abort();
+	if (rc != 0)
+		return;
+	for (i = 0; i < n && i < CAIRN_NOTE_MAXSIGS; i++)
+		found |= memcmp(khs[i], kh, 4) == 0;
+	if (peter_ok && !found)
+		abort();
+	if (cairn_note_cosign(name, sk2, data, size, &b) == 0) {
+		if (cairn_note_verify(b.p, b.len, name, pk2, &body, &bodylen) != 0 ||
+		    (peter_ok && cairn_note_verify(b.p, b.len, name, pk, &body,
+		    &bodylen) != 0))
+			abort();
+	}
+	cairn_buf_free(&b);
+}
+
 /* Runs the note, checkpoint, verifier key and time parsers over one input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,6 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t bodylen;
 	int64_t us;
 	char t[CAIRN_TIME_LEN + 1];
+	int ok;
 
 	if (!ready) {
 		if (cairn_vkey_parse(PETER_VKEY, strlen(PETER_VKEY), name,
@@ -45,11 +92,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		ready = 1;
 	}
-	if (cairn_note_verify(data, size, name, pk, &body, &bodylen) == 0) {
+	if ((ok = cairn_note_verify(data, size, name, pk, &body,
+	    &bodylen) == 0)) {
 		if (bodylen == 0 || bodylen >= size || body[bodylen - 1] != '\n')
 			abort();
 		checkpoint_roundtrip(body, bodylen);
 	}
+	keyhashes_cosign(data, size, name, pk, kh, ok);
 	checkpoint_roundtrip(data, size);
 	if (cairn_vkey_parse((const char *)data, size, vname, sizeof vname,
 	    vpk, vkh) == 0 && strlen(vname) == 0)

@@ -109,6 +109,14 @@ struct cairn_export_check {
  */
 int	cairn_export_verify(const struct cairn_pubkey *,
 	    struct cairn_export_check *);
+/*
+ * The same against several trusted keys, as across a key rotation: the
+ * minisign signature must be by the key it names among them, each
+ * checkpoint signed by one of them (a checkpoint signed by none is
+ * reported with the key hashes it is signed by).  npub >= 1.
+ */
+int	cairn_export_verify_keys(const struct cairn_pubkey *, size_t npub,
+	    struct cairn_export_check *);
 
 /*
  * The whole document of an export (decompressed as it is parsed), for

@@ -1,6 +1,7 @@
 /*
  * verify.c: offline verification of an export (EXPORT.md, "What cairn
- * verify-export checks").  It trusts only the public key it is given and
+ * verify-export checks").  It trusts only the public keys it is given (more
+ * than one across a key rotation: each signature by one of them) and
  * reads the file three times, each streaming: the minisign signature over
  * the compressed bytes; zstd (content checksum) and the XSD; then every
  * semantic check on a libxml2 reader, one entry element expanded at a time.
@@ -147,7 +148,8 @@ struct bad {
 };
 
 struct vx {
-	const struct cairn_pubkey *pub;
+	const struct cairn_pubkey *pubs;	/* the trusted keys */
+	size_t		 npub;
 	struct cairn_export_check *chk;
 	int		 quiet;		/* checking --previous: failures only */
 	int		 failed;
@@ -421,16 +423,59 @@ link_ok(xmlNodePtr n, const char *elem, json_t *entry, const char *member)
 	return ok;
 }
 
-/* One checkpoint element: signature by the key, body against attributes. */
+/*
+ * Says that no key given signs a checkpoint, and which keys do: the key
+ * hashes of its signature lines (the middle field of a verifier key
+ * string) and those of the keys given, so that the key missing, when the
+ * export spans a key rotation, can be told.
+ */
+static void
+say_unsigned(struct vx *v, xmlNodePtr n, const struct ckpt *c,
+    const char *what)
+{
+	uint8_t kh[8][4], mine[4];
+	char has[8 * 9 + 1], given[512], hex[9], id[2 * CAIRN_KEYID_LEN + 1];
+	char *size = attr(n, "size"), *time = attr(n, "time");
+	size_t nkh = 0, i, o = 0;
+
+	has[0] = '\0';
+	if (cairn_note_keyhashes(c->note, c->notelen, v->origin, kh, 8,
+	    &nkh) == 0)
+		for (i = 0; i < nkh && i < 8; i++) {
+			cairn_hex(kh[i], 4, hex);
+			o += (size_t)snprintf(has + o, sizeof has - o, "%s%s",
+			    i ? " " : "", hex);
+		}
+	given[0] = '\0';
+	for (i = 0, o = 0; i < v->npub && o < sizeof given; i++) {
+		cairn_note_keyhash(v->origin, v->pubs[i].pk, mine);
+		cairn_hex(mine, 4, hex);
+		cairn_keyid_format(v->pubs[i].keyid, id);
+		o += (size_t)snprintf(given + o, sizeof given - o, "%s%s (id %s)",
+		    i ? ", " : "", hex, id);
+	}
+	say(v, 0, CAIRN_EBADSIG, what, "signed by none of the keys given: its "
+	    "signatures are by key hash %s, the key%s given %s %s; the key in "
+	    "force at tree size %s (made %s) is missing: if a key rotation lies "
+	    "within the export, give that key too (another --pubkey)",
+	    has[0] ? has : "(none)", v->npub > 1 ? "s" : "", v->npub > 1 ?
+	    "are" : "is", given, size ? size : "?", time ? time : "?");
+	free(size);
+	free(time);
+}
+
+/* One checkpoint element: signature by a key given, body against
+ * attributes. */
 static void
 read_checkpoint(struct vx *v, xmlNodePtr n, struct ckpt *c, const char *what)
 {
 	const uint8_t *body;
-	size_t blen;
+	size_t blen, k;
 	uint64_t size;
 	char *t = text(n), *time, *root;
 	char hex[CAIRN_HEX_LEN + 1], tm[CAIRN_TIME_LEN + 1];
-	int rc;
+	char id[2 * CAIRN_KEYID_LEN + 1];
+	int rc = CAIRN_ENOTFOUND;
 
 	c->present = 1;
 	free(c->note);
@@ -440,8 +485,16 @@ read_checkpoint(struct vx *v, xmlNodePtr n, struct ckpt *c, const char *what)
 		say(v, 0, CAIRN_ENOMEM, what, "out of memory");
 		return;
 	}
-	if ((rc = cairn_note_verify(c->note, c->notelen, v->origin, v->pub->pk,
-	    &body, &blen)) != 0) {
+	/* A line by a key given that fails is a failure, whatever else. */
+	for (k = 0; k < v->npub; k++)
+		if ((rc = cairn_note_verify(c->note, c->notelen, v->origin,
+		    v->pubs[k].pk, &body, &blen)) != CAIRN_ENOTFOUND)
+			break;
+	if (rc == CAIRN_ENOTFOUND) {
+		say_unsigned(v, n, c, what);
+		return;
+	}
+	if (rc != 0) {
 		say(v, 0, CAIRN_EBADSIG, what, "signature by the key does not "
 		    "verify: %s", cairn_strerror(rc));
 		return;
@@ -459,6 +512,11 @@ read_checkpoint(struct vx *v, xmlNodePtr n, struct ckpt *c, const char *what)
 	    !streq(time, tm) || !streq(root, hex)) {
 		say(v, 0, CAIRN_EFORMAT, what, "attributes differ from the "
 		    "signed body");
+	} else if (v->npub > 1) {
+		c->ok = 1;
+		cairn_keyid_format(v->pubs[k].keyid, id);
+		say(v, 1, 0, what, "tree size %" PRIu64 ", made %s, signed by "
+		    "key id %s", c->c.size, tm, id);
 	} else {
 		c->ok = 1;
 		say(v, 1, 0, what, "tree size %" PRIu64 ", made %s, signed",
@@ -890,14 +948,22 @@ read_root(struct vx *v, xmlTextReaderPtr r)
 static void
 check_pubkey(struct vx *v, xmlNodePtr n)
 {
-	char b64[CAIRN_PUBKEY_B64_LEN + 1];
+	char b64[CAIRN_PUBKEY_B64_LEN + 1], id[2 * CAIRN_KEYID_LEN + 1];
 	char *t = text(n);
+	size_t k;
 
-	cairn_pubkey_b64(v->pub, b64, sizeof b64);
-	if (!streq(t, b64))
+	for (k = 0; k < v->npub; k++) {
+		cairn_pubkey_b64(&v->pubs[k], b64, sizeof b64);
+		if (streq(t, b64))
+			break;
+	}
+	if (k == v->npub)
 		say(v, 0, CAIRN_EBADSIG, "public key", "the export names "
-		    "another key than the one given");
-	else
+		    "another key than the one%s given", v->npub > 1 ? "s" : "");
+	else if (v->npub > 1) {
+		cairn_keyid_format(v->pubs[k].keyid, id);
+		say(v, 1, 0, "public key", "one of the keys given (id %s)", id);
+	} else
 		say(v, 1, 0, "public key", "the key given");
 	free(t);
 }
@@ -1025,8 +1091,10 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
     char *trusted, size_t tcap)
 {
 	struct cairn_minisign ms;
-	uint8_t *sig = NULL, buf[1 << 16];
-	size_t siglen, n;
+	const struct cairn_pubkey *pub = &v->pubs[0];
+	uint8_t *sig = NULL, buf[1 << 16], keyid[CAIRN_KEYID_LEN];
+	char id[2 * CAIRN_KEYID_LEN + 1];
+	size_t siglen, n, k;
 	FILE *f;
 	int rc;
 
@@ -1035,6 +1103,22 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
 		say(v, 0, CAIRN_EBADSIG, "signature", "%s: cannot read: %s",
 		    sigpath, rc > 0 ? strerror(rc) : cairn_strerror(rc));
 		return;
+	}
+	/* The key the signature names, if it is one given. */
+	if (cairn_minisign_keyid((const char *)sig, siglen, keyid) == 0) {
+		for (k = 0; k < v->npub; k++)
+			if (memcmp(v->pubs[k].keyid, keyid, CAIRN_KEYID_LEN) == 0)
+				break;
+		if (k == v->npub) {
+			cairn_keyid_format(keyid, id);
+			say(v, 0, CAIRN_EBADSIG, "signature", "minisign signature "
+			    "does not verify with the key%s given: it is by key "
+			    "id %s, which is not %s", v->npub > 1 ? "s" : "", id,
+			    v->npub > 1 ? "among them" : "the key given");
+			free(sig);
+			return;
+		}
+		pub = &v->pubs[k];
 	}
 	if ((f = fopen(path, "rb")) == NULL) {
 		say(v, 0, CAIRN_EFORMAT, "signature", "%s: %s", path,
@@ -1046,7 +1130,7 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		cairn_minisign_update(&ms, buf, n);
 	rc = ferror(f) ? CAIRN_EFORMAT :
-	    cairn_minisign_verify(&ms, v->pub, (const char *)sig, siglen,
+	    cairn_minisign_verify(&ms, pub, (const char *)sig, siglen,
 	    trusted, tcap);
 	fclose(f);
 	free(sig);
@@ -1054,6 +1138,10 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
 		trusted[0] = '\0';
 		say(v, 0, CAIRN_EBADSIG, "signature", "minisign signature does "
 		    "not verify with the key given: %s", cairn_strerror(rc));
+	} else if (v->npub > 1) {
+		cairn_keyid_format(pub->keyid, id);
+		say(v, 1, 0, "signature", "minisign (prehashed Ed25519) by key "
+		    "id %s, one of the keys given", id);
 	} else
 		say(v, 1, 0, "signature", "minisign (prehashed Ed25519) by the "
 		    "key given");
@@ -1238,15 +1326,25 @@ int
 cairn_export_verify(const struct cairn_pubkey *pub,
     struct cairn_export_check *chk)
 {
+	return cairn_export_verify_keys(pub, 1, chk);
+}
+
+int
+cairn_export_verify_keys(const struct cairn_pubkey *pubs, size_t npub,
+    struct cairn_export_check *chk)
+{
 	struct vx v, p;
 	struct cairn_export_check pchk;
 	char sig[PATH_MAX], psig[PATH_MAX];
 	int rc;
 
+	if (npub == 0)
+		return CAIRN_EINVAL;
 	xmlSetGenericErrorFunc(NULL, quiet);
 	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	memset(&v, 0, sizeof v);
-	v.pub = pub;
+	v.pubs = pubs;
+	v.npub = npub;
 	v.chk = chk;
 	chk->entries = 0;
 	snprintf(sig, sizeof sig, "%s.minisig", chk->path);
@@ -1256,7 +1354,8 @@ cairn_export_verify(const struct cairn_pubkey *pub,
 		memset(&pchk, 0, sizeof pchk);
 		pchk.say = chk->say;
 		pchk.arg = chk->arg;
-		p.pub = pub;
+		p.pubs = pubs;
+		p.npub = npub;
 		p.chk = &pchk;
 		p.quiet = 1;
 		snprintf(psig, sizeof psig, "%s.minisig", chk->previous);

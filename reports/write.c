@@ -758,18 +758,20 @@ write_checkpoint(struct xw *x, const char *elem, const struct cairn_buf *note,
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
-/* Loads and checks a stored checkpoint note (NUL-terminated in buf). */
+/* Loads and checks a stored checkpoint note (NUL-terminated in buf): it
+ * may be signed by a key the store has since rotated out. */
 static int
-load_checkpoint(struct xw *x, struct cairn_buf *note, const char *origin,
-    const uint8_t pk[32], struct cairn_checkpoint *c)
+load_checkpoint(struct xw *x, struct cairn_buf *note,
+    struct cairn_checkpoint *c)
 {
 	const uint8_t *body;
 	size_t blen;
 	int rc;
 
-	if ((rc = cairn_note_verify(note->p, note->len, origin, pk, &body,
+	if ((rc = cairn_store_note_verify(x->s, note->p, note->len, &body,
 	    &blen)) != 0 || (rc = cairn_checkpoint_parse(body, blen, c)) != 0)
 		return fail(x, rc, "a stored checkpoint does not verify: %s",
+		    rc == CAIRN_EBADSIG ? cairn_store_errdetail(x->s) :
 		    cairn_strerror(rc));
 	if (cairn_buf_addc(note, 0) != 0)
 		return fail(x, CAIRN_ENOMEM, "out of memory");
@@ -952,7 +954,7 @@ write_doc(struct xw *x, const struct cairn_store_info *in,
 }
 
 static int
-find_checkpoints(struct xw *x, const struct cairn_store_info *in)
+find_checkpoints(struct xw *x)
 {
 	const struct cairn_export_opts *o = x->o;
 	int rc;
@@ -969,13 +971,10 @@ find_checkpoints(struct xw *x, const struct cairn_store_info *in)
 	if ((rc = cairn_store_checkpoint_at(x->s, o->from_us, 1,
 	    &x->handnote)) != 0)
 		return fail(x, rc, "no checkpoint after the start of the period");
-	if ((rc = load_checkpoint(x, &x->handnote, in->origin, in->pubkey,
-	    &x->hand)) != 0)
+	if ((rc = load_checkpoint(x, &x->handnote, &x->hand)) != 0)
 		return rc;
-	if ((rc = load_checkpoint(x, &x->startnote, in->origin, in->pubkey,
-	    &x->start)) != 0 ||
-	    (rc = load_checkpoint(x, &x->endnote, in->origin, in->pubkey,
-	    &x->end)) != 0)
+	if ((rc = load_checkpoint(x, &x->startnote, &x->start)) != 0 ||
+	    (rc = load_checkpoint(x, &x->endnote, &x->end)) != 0)
 		return rc;
 	if (x->start.size > x->end.size)
 		return fail(x, CAIRN_ECORRUPT, "checkpoints out of order");
@@ -1066,7 +1065,7 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 	snprintf(tmp, sizeof tmp, "%s.tmp", res->path);
 	snprintf(tmpsig, sizeof tmpsig, "%s.tmp", res->sigpath);
 
-	if ((rc = find_checkpoints(&x, &in)) != 0)
+	if ((rc = find_checkpoints(&x)) != 0)
 		goto out;
 	if ((rc = fx_init(&x.fx, o->kind, o->late_after ? o->late_after :
 	    CAIRN_EXPORT_LATE_DEFAULT, x.end.size)) != 0 ||

@@ -127,6 +127,13 @@ struct cairn_entry {
  * does not grow with the store.  Other threads may go on reading.
  */
 int	cairn_store_release_pages(cairn_store *);
+/*
+ * Clears the reader slots of processes that died holding a read
+ * transaction (they pin the pages freed since, so the store grows); the
+ * writer calls it now and then.  *cleared: how many, with those cleared
+ * when the map was full, since the last call.  Writer thread only.
+ */
+int	cairn_store_clear_readers(cairn_store *, unsigned *cleared);
 /* Number of entries (the tree size). */
 int	cairn_store_size(cairn_store *, uint64_t *);
 /* One entry, re-hashed; CAIRN_ECORRUPT (entry still filled) if it fails.
@@ -205,6 +212,52 @@ int	cairn_store_checkpoint_at(cairn_store *, int64_t time_us, int after,
 int	cairn_store_checkpoint_find(cairn_store *, uint64_t size, int after,
 	    struct cairn_buf *note);
 
+/*
+ * Key rotation.  A store's checkpoints are signed by one key at a time;
+ * rotating appends a system.key_rotated entry that announces the new key
+ * (its public_key field), and signs the checkpoint of the tree that ends
+ * with that entry by both keys: the old key's signature is what makes the
+ * new one trustworthy.  A key signs the checkpoints of tree sizes from the
+ * rotation that brought it in (that rotation's size included) up to and
+ * including the size of the rotation that retired it.
+ */
+#define CAIRN_MAX_KEYS	64	/* keys one store may have had */
+
+struct cairn_store_key {
+	uint8_t		pubkey[32];
+	uint64_t	first_size;	/* smallest tree size it signs */
+	uint64_t	last_size;	/* largest; UINT64_MAX: the current key */
+	int64_t		rotated_us;	/* time of the checkpoint that retired it
+					 * (0 for the current key) */
+};
+
+/* The store's keys, oldest first, the current one last (*n >= 1). */
+int	cairn_store_keys(cairn_store *, struct cairn_store_key keys[CAIRN_MAX_KEYS],
+	    size_t *n);
+/*
+ * Rotates the signing key from old_sk (the store's current key) to new_sk,
+ * in one durable write transaction: appends ev, a prepared
+ * system.key_rotated event whose public_key is new_sk's minisign public
+ * key; records old_sk's public key as valid up to the new tree size; stores
+ * the checkpoint of that tree signed by old_sk and then new_sk; makes
+ * new_sk's public key the store's.  Then the checkpoint file is written.
+ * Either all of it is stored or none.  CAIRN_EINVAL (with the detail) if
+ * old_sk is not the current key, new_sk is or was one of the store's keys,
+ * or ev is not that announcement (or was stored before); CAIRN_ETOOBIG past
+ * CAIRN_MAX_KEYS keys.  The receipt is ev's, the note the checkpoint's.
+ */
+int	cairn_store_rotate(cairn_store *, const uint8_t old_sk[64],
+	    const uint8_t new_sk[64], cairn_event *ev, struct cairn_receipt *,
+	    struct cairn_buf *note);
+/*
+ * Checks a checkpoint of this store: its signature by the key in force at
+ * its tree size (and, for a rotation's checkpoint, by both keys).  Returns
+ * 0 and the note's text (in note) in *body, *bodylen; CAIRN_EBADSIG if the
+ * key in force has not signed it, or another signature error.
+ */
+int	cairn_store_note_verify(cairn_store *, const uint8_t *note, size_t len,
+	    const uint8_t **body, size_t *bodylen);
+
 struct cairn_verify_report {
 	uint64_t	entries;	/* entries checked */
 	uint64_t	bytes;		/* entry bytes hashed */
@@ -215,9 +268,14 @@ struct cairn_verify_report {
 	char		what[512];
 };
 /* Recomputes every leaf hash, the global, stream and account chains, every
- * stored Merkle node, every checkpoint root and signature (against pubkey,
- * NULL: the store's own), and the checkpoint file; the first problem found
- * is described in the report and CAIRN_ECORRUPT returned. */
+ * stored Merkle node, every checkpoint root and signature, and the
+ * checkpoint file; the first problem found is described in the report and
+ * CAIRN_ECORRUPT returned.  Signatures are checked against the key in force
+ * at each checkpoint's tree size (cairn_store_keys), every key rotation
+ * against its system.key_rotated entry and its checkpoint signed by both
+ * keys.  pubkey, a trusted key, must be one of the store's keys (NULL: the
+ * store's current key is trusted); if it is none, every checkpoint is
+ * checked against it alone (and fails). */
 int	cairn_store_verify(cairn_store *, const uint8_t *pubkey,
 	    struct cairn_verify_report *);
 

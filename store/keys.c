@@ -683,3 +683,36 @@ cairn_minisign_verify(struct cairn_minisign *m, const struct cairn_pubkey *pk,
 	trusted[tlen] = 0;
 	return 0;
 }
+
+/* The key id a .minisig names (its second line), unverified. */
+int
+cairn_minisign_keyid(const char *sigtext, size_t siglen,
+    uint8_t keyid[CAIRN_KEYID_LEN])
+{
+	const char *p = sigtext, *end = sigtext + siglen, *l[2];
+	uint8_t sig[SIG_LEN];
+	size_t n[2], nn;
+
+	if (siglen > SIGTEXT_MAX || memchr(sigtext, '\0', siglen) != NULL ||
+	    !next_line(&p, end, &l[0], &n[0]) || !next_line(&p, end, &l[1], &n[1]))
+		return CAIRN_EFORMAT;
+	if (cairn_unb64(l[1], n[1], sig, sizeof sig, &nn) != 0 ||
+	    nn != SIG_LEN || memcmp(sig, "ED", 2) != 0)
+		return CAIRN_EFORMAT;
+	memcpy(keyid, sig + 2, CAIRN_KEYID_LEN);
+	return 0;
+}
+
+/* Formats a key id the way minisign prints it in a .pub file's comment. */
+void
+cairn_keyid_format(const uint8_t keyid[CAIRN_KEYID_LEN],
+    char out[2 * CAIRN_KEYID_LEN + 1])
+{
+	uint64_t id = 0;
+	int i;
+
+	/* A little-endian u64, upper-case hex, no leading zeros. */
+	for (i = CAIRN_KEYID_LEN - 1; i >= 0; i--)
+		id = id << 8 | keyid[i];
+	snprintf(out, 2 * CAIRN_KEYID_LEN + 1, "%llX", (unsigned long long)id);
+}

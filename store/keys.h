@@ -127,4 +127,16 @@ int	cairn_minisign_final(struct cairn_minisign *, const struct cairn_seckey *,
 int	cairn_minisign_verify(struct cairn_minisign *, const struct cairn_pubkey *,
 	    const char *sigtext, size_t siglen, char *trusted, size_t trustedlen);
 
+/*
+ * The key id a .minisig file names, unverified: to say which key signed
+ * it when it is none of the trusted ones.  CAIRN_EFORMAT if the text is
+ * not a prehashed ("ED") minisign signature.
+ */
+int	cairn_minisign_keyid(const char *sigtext, size_t siglen,
+	    uint8_t keyid[CAIRN_KEYID_LEN]);
+/* A key id as minisign prints it in a .pub file's comment: upper-case hex
+ * without leading zeros (at most 16 digits), NUL-terminated. */
+void	cairn_keyid_format(const uint8_t keyid[CAIRN_KEYID_LEN],
+	    char out[2 * CAIRN_KEYID_LEN + 1]);
+
 #endif

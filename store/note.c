@@ -182,13 +182,32 @@ cairn_vkey_parse(const char *s, size_t len, char *name, size_t namecap,
 	return 0;
 }
 
+/* Length of one signature line by a key named name, with its newline. */
+#define SIGLINE_LEN(nlen) \
+	(SIGPREFIX_LEN + (nlen) + 1 + (NOTE_SIG_LEN + 2) / 3 * 4 + 1)
+
+/* Appends the signature line of (name, key) over text to out. */
+static int
+add_sigline(const char *name, const uint8_t ed25519_sk[64],
+    const uint8_t *text, size_t len, struct cairn_buf *out)
+{
+	uint8_t sig[NOTE_SIG_LEN];
+	char b64[(NOTE_SIG_LEN + 2) / 3 * 4 + 1];
+
+	if (sodium_init() < 0)
+		return CAIRN_ENOMEM;
+	/* libsodium's secret key ends with the public key. */
+	cairn_note_keyhash(name, ed25519_sk + 32, sig);
+	crypto_sign_detached(sig + 4, NULL, text, len, ed25519_sk);
+	cairn_b64(sig, sizeof sig, b64);
+	return cairn_buf_printf(out, SIGPREFIX "%s %s\n", name, b64);
+}
+
 /* Appends body, blank line and our signature line to out. */
 int
 cairn_note_sign(const char *name, const uint8_t ed25519_sk[64],
     const uint8_t *body, size_t len, struct cairn_buf *out)
 {
-	uint8_t sig[NOTE_SIG_LEN];
-	char b64[(NOTE_SIG_LEN + 2) / 3 * 4 + 1];
 	size_t nlen = strlen(name);
 	int rc;
 
@@ -197,18 +216,68 @@ cairn_note_sign(const char *name, const uint8_t ed25519_sk[64],
 	if (len == 0 || body[len - 1] != '\n' || !note_text_ok(body, len))
 		return CAIRN_EINVAL;
 	/* What we sign must fit what we are willing to verify. */
-	if (len > CAIRN_NOTE_MAX || CAIRN_NOTE_MAX - len <
-	    1 + SIGPREFIX_LEN + nlen + 1 + sizeof b64)
+	if (len > CAIRN_NOTE_MAX || CAIRN_NOTE_MAX - len < 1 + SIGLINE_LEN(nlen))
 		return CAIRN_ETOOBIG;
-	if ((rc = sodium_init()) < 0)
-		return CAIRN_ENOMEM;
-	/* libsodium's secret key ends with the public key. */
-	cairn_note_keyhash(name, ed25519_sk + 32, sig);
-	crypto_sign_detached(sig + 4, NULL, body, len, ed25519_sk);
-	cairn_b64(sig, sizeof sig, b64);
-	if ((rc = cairn_buf_add(out, body, len)) != 0)
+	if ((rc = cairn_buf_add(out, body, len)) != 0 ||
+	    (rc = cairn_buf_addc(out, '\n')) != 0)
 		return rc;
-	return cairn_buf_printf(out, "\n" SIGPREFIX "%s %s\n", name, b64);
+	return add_sigline(name, ed25519_sk, body, len, out);
+}
+
+/*
+ * Splits a signed note at its last blank line (signed-note "Format"): the
+ * text, ending in "\n", is note[0, *textlen); the signature lines start at
+ * note + *sigoff.  CAIRN_EFORMAT if there is no such split.
+ */
+static int
+note_split(const uint8_t *note, size_t len, size_t *textlen, size_t *sigoff)
+{
+	size_t split;
+
+	if (len > CAIRN_NOTE_MAX)
+		return CAIRN_ETOOBIG;
+	if (!note_text_ok(note, len))
+		return CAIRN_EFORMAT;
+	for (split = len; split >= 2; split--)
+		if (note[split - 2] == '\n' && note[split - 1] == '\n')
+			break;
+	if (split < 2 || split == len || note[len - 1] != '\n')
+		return CAIRN_EFORMAT;
+	*textlen = split - 1;
+	*sigoff = split;
+	return 0;
+}
+
+/* Appends the note with one more signature line, by (name, key), to out. */
+int
+cairn_note_cosign(const char *name, const uint8_t ed25519_sk[64],
+    const uint8_t *note, size_t len, struct cairn_buf *out)
+{
+	uint8_t kh[4], have[CAIRN_NOTE_MAXSIGS][4];
+	size_t textlen, sigoff, nlen = strlen(name), n = 0, lines = 0, i;
+	int rc;
+
+	if ((rc = cairn_note_name_ok(name, nlen)) != 0)
+		return rc;
+	if ((rc = note_split(note, len, &textlen, &sigoff)) != 0)
+		return rc == CAIRN_ETOOBIG ? rc : CAIRN_EINVAL;
+	/* Its lines must be well formed, and room left for one more. */
+	if ((rc = cairn_note_keyhashes(note, len, name, have,
+	    CAIRN_NOTE_MAXSIGS, &n)) != 0)
+		return rc == CAIRN_ETOOBIG ? rc : CAIRN_EINVAL;
+	/* A second signature by the same key says nothing new. */
+	cairn_note_keyhash(name, ed25519_sk + 32, kh);
+	for (i = 0; i < n && i < CAIRN_NOTE_MAXSIGS; i++)
+		if (memcmp(have[i], kh, 4) == 0)
+			return CAIRN_EINVAL;
+	for (i = sigoff; i < len; i++)
+		lines += note[i] == '\n';
+	if (lines >= CAIRN_NOTE_MAXSIGS ||
+	    CAIRN_NOTE_MAX - len < SIGLINE_LEN(nlen))
+		return CAIRN_ETOOBIG;
+	if ((rc = cairn_buf_add(out, note, len)) != 0)
+		return rc;
+	return add_sigline(name, ed25519_sk, note, textlen, out);
 }
 
 /*
@@ -257,17 +326,9 @@ cairn_note_verify(const uint8_t *note, size_t len, const char *name,
 
 	if (cairn_note_name_ok(name, namelen) != 0)
 		return CAIRN_EINVAL;
-	if (len > CAIRN_NOTE_MAX)
-		return CAIRN_ETOOBIG;
-	if (!note_text_ok(note, len))
-		return CAIRN_EFORMAT;
 	/* The text ends at the last blank line (signed-note "Format"). */
-	for (split = len; split >= 2; split--)
-		if (note[split - 2] == '\n' && note[split - 1] == '\n')
-			break;
-	if (split < 2 || split == len || note[len - 1] != '\n')
-		return CAIRN_EFORMAT;
-	textlen = split - 1;
+	if ((rc = note_split(note, len, &textlen, &split)) != 0)
+		return rc;
 	sigs = note + split;
 	end = note + len;
 	if ((dec = malloc(len)) == NULL)
@@ -296,6 +357,57 @@ cairn_note_verify(const uint8_t *note, size_t len, const char *name,
 	*body = note;
 	*bodylen = textlen;
 	return 0;
+}
+
+/* Lists the key hashes of a signed note's signature lines by name. */
+int
+cairn_note_keyhashes(const uint8_t *note, size_t len, const char *name,
+    uint8_t keyhash[][4], size_t cap, size_t *n)
+{
+	const uint8_t *sigs, *end, *nl, *sp, *l;
+	uint8_t *dec;
+	size_t textlen, split, namelen = strlen(name), ln, nlen, declen;
+	int rc = 0, nsig = 0;
+
+	*n = 0;
+	if (cairn_note_name_ok(name, namelen) != 0)
+		return CAIRN_EINVAL;
+	if ((rc = note_split(note, len, &textlen, &split)) != 0)
+		return rc;
+	sigs = note + split;
+	end = note + len;
+	if ((dec = malloc(len)) == NULL)
+		return CAIRN_ENOMEM;
+	for (; sigs < end; sigs = nl + 1) {
+		nl = memchr(sigs, '\n', (size_t)(end - sigs));
+		l = sigs;
+		ln = (size_t)(nl - sigs);
+		/* The same line syntax as note_sigline() checks. */
+		if (ln < SIGPREFIX_LEN || memcmp(l, SIGPREFIX, SIGPREFIX_LEN) != 0 ||
+		    (sp = memchr(l + SIGPREFIX_LEN, ' ', ln - SIGPREFIX_LEN)) ==
+		    NULL) {
+			rc = CAIRN_EFORMAT;
+			break;
+		}
+		nlen = (size_t)(sp - l) - SIGPREFIX_LEN;
+		if (!name_valid(l + SIGPREFIX_LEN, nlen) ||
+		    (size_t)(nl - sp) <= 1 || cairn_unb64((const char *)sp + 1,
+		    (size_t)(nl - sp) - 1, dec, len, &declen) != 0 || declen < 5) {
+			rc = CAIRN_EFORMAT;
+			break;
+		}
+		if (++nsig > CAIRN_NOTE_MAXSIGS) {
+			rc = CAIRN_ETOOBIG;
+			break;
+		}
+		if (nlen != namelen || memcmp(l + SIGPREFIX_LEN, name, nlen) != 0)
+			continue;
+		if (*n < cap)
+			memcpy(keyhash[*n], dec, 4);
+		(*n)++;
+	}
+	free(dec);
+	return rc;
 }
 
 /* The instants a four-digit year can show: 0000-01-01 .. 9999-12-31. */

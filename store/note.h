@@ -83,6 +83,18 @@ int	cairn_vkey_parse(const char *s, size_t len, char *name, size_t namecap,
 int	cairn_note_sign(const char *name, const uint8_t ed25519_sk[64],
 	    const uint8_t *body, size_t len, struct cairn_buf *out);
 /*
+ * Appends the signed note with one more signature line, by (name, key),
+ * over the same text: how a note comes to carry several signatures (a key
+ * rotation's checkpoint is signed by the old key and the new one).  The
+ * note's lines are kept as they are; CAIRN_EINVAL if it is malformed or
+ * already signed by the key, CAIRN_ETOOBIG if the result would pass
+ * CAIRN_NOTE_MAX bytes or CAIRN_NOTE_MAXSIGS signature lines.  Nothing is
+ * verified: the caller signs only what it has checked.
+ */
+int	cairn_note_cosign(const char *name, const uint8_t ed25519_sk[64],
+	    const uint8_t *note, size_t len, struct cairn_buf *out);
+
+/*
  * Verifies a signed note against one trusted key (name, pk), after the
  * signed-note rules: the text ends at the last blank line, every signature
  * line must be well formed, signatures by other keys are ignored.
@@ -95,6 +107,16 @@ int	cairn_note_sign(const char *name, const uint8_t ed25519_sk[64],
  */
 int	cairn_note_verify(const uint8_t *note, size_t len, const char *name,
 	    const uint8_t pk[32], const uint8_t **body, size_t *bodylen);
+
+/*
+ * The key hashes of the signature lines by name in a signed note, in their
+ * order, unverified: to say which key a note is signed by when none of
+ * the trusted ones is.  Up to cap go into keyhash, *n gets how many there
+ * are.  CAIRN_EFORMAT if the note or a signature line is malformed,
+ * CAIRN_ETOOBIG as for cairn_note_verify().
+ */
+int	cairn_note_keyhashes(const uint8_t *note, size_t len, const char *name,
+	    uint8_t keyhash[][4], size_t cap, size_t *n);
 
 /*
  * RFC 3339 UTC time with exactly 6 fraction digits and "Z" into out (at

@@ -67,6 +67,7 @@ struct cairn_store {
 	int		 rdonly;
 	int		 lockfd;
 	uint64_t	 map_size, max_size;
+	unsigned	 readers_cleared;	/* by grow(), writer only */
 	char		*dir;
 	char		*cpfile;
 	char		 origin[256];
@@ -488,6 +489,164 @@ load_meta(cairn_store *s, MDB_txn *txn)
 	return 0;
 }
 
+/* A store's keys, oldest first, the current one last (cairn_store_keys). */
+struct keyset {
+	struct cairn_store_key	k[CAIRN_MAX_KEYS];
+	size_t			n;
+};
+
+/* meta "key_history": one record per retired key, oldest first:
+ * public key || u64be last tree size it signs || u64be rotation time. */
+#define KEYREC_LEN	48
+
+/* Reads the keys from meta: the retired ones, then "pubkey". */
+static int
+load_keys(cairn_store *s, MDB_txn *txn, struct keyset *ks)
+{
+	struct cairn_store_key *k;
+	MDB_val v;
+	const uint8_t *p;
+	size_t i, n = 0;
+	int rc;
+
+	memset(ks, 0, sizeof *ks);
+	memset(&v, 0, sizeof v);
+	rc = meta_get(txn, s, "key_history", &v);
+	if (rc == 0) {
+		if (v.mv_size % KEYREC_LEN != 0 ||
+		    v.mv_size / KEYREC_LEN >= CAIRN_MAX_KEYS) {
+			detail(s, "%s: the key history is malformed", s->dir);
+			return CAIRN_ECORRUPT;
+		}
+		n = v.mv_size / KEYREC_LEN;
+	} else if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	for (i = 0, p = v.mv_data; i < n; i++, p += KEYREC_LEN) {
+		k = &ks->k[i];
+		memcpy(k->pubkey, p, 32);
+		k->first_size = i ? ks->k[i - 1].last_size : 0;
+		k->last_size = cairn_get_be64(p + 32);
+		k->rotated_us = (int64_t)cairn_get_be64(p + 40);
+		/* Each rotation appends an entry: sizes only grow. */
+		if (k->last_size <= k->first_size || k->last_size == UINT64_MAX) {
+			detail(s, "%s: the key history is malformed", s->dir);
+			return CAIRN_ECORRUPT;
+		}
+	}
+	if ((rc = meta_get(txn, s, "pubkey", &v)) != 0 || v.mv_size != 32)
+		return rc == 0 || rc == CAIRN_ENOTFOUND ? CAIRN_EFORMAT : rc;
+	k = &ks->k[n];
+	memcpy(k->pubkey, v.mv_data, 32);
+	k->first_size = n ? ks->k[n - 1].last_size : 0;
+	k->last_size = UINT64_MAX;
+	ks->n = n + 1;
+	return 0;
+}
+
+/* The keys as they are now, in a read transaction of their own. */
+static int
+keys_now(cairn_store *s, struct keyset *ks)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = rtxn(s, &txn)) != 0)
+		return rc;
+	rc = load_keys(s, txn, ks);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Index of the key in force at a tree size: at a rotation's size, the new. */
+static size_t
+key_for_size(const struct keyset *ks, uint64_t size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < ks->n; i++)
+		if (size < ks->k[i].last_size)
+			break;
+	return i;
+}
+
+/*
+ * Verifies a checkpoint note against a store's keys: signed by the key in
+ * force at its tree size, and a rotation's own checkpoint (its size and
+ * time are in the history) by the retired key as well.  Fills cp and the
+ * text; *rot gets the retired key's index for a rotation's checkpoint,
+ * else -1; why says what fails.
+ */
+static int
+keys_verify(const struct keyset *ks, const char *origin, const uint8_t *note,
+    size_t len, struct cairn_checkpoint *cp, const uint8_t **body,
+    size_t *blen, int *rot, char *why, size_t whylen)
+{
+	const uint8_t *b;
+	size_t bl, i, j;
+	int rc = CAIRN_ENOTFOUND;
+
+	*rot = -1;
+	/* Any key gives the text; its size says which keys must have signed. */
+	for (i = 0; i < ks->n; i++)
+		if ((rc = cairn_note_verify(note, len, origin, ks->k[i].pubkey,
+		    body, blen)) != CAIRN_ENOTFOUND)
+			break;
+	if (rc != 0) {
+		snprintf(why, whylen, "signature does not verify with the trusted "
+		    "key%s (%s)", ks->n > 1 ? "s" : "", rc == CAIRN_ENOTFOUND ?
+		    "no signature by it" : cairn_strerror(rc));
+		return rc == CAIRN_ENOTFOUND ? CAIRN_EBADSIG : rc;
+	}
+	if (cairn_checkpoint_parse(*body, *blen, cp) != 0) {
+		snprintf(why, whylen, "malformed body");
+		return CAIRN_EFORMAT;
+	}
+	j = key_for_size(ks, cp->size);
+	if (j > 0 && ks->k[j - 1].last_size == cp->size &&
+	    ks->k[j - 1].rotated_us == cp->time_us) {
+		*rot = (int)(j - 1);
+		if (cairn_note_verify(note, len, origin, ks->k[j - 1].pubkey, &b,
+		    &bl) != 0) {
+			snprintf(why, whylen, "the key rotation at tree size %llu "
+			    "is not signed by the retired key", (unsigned long long)
+			    cp->size);
+			return CAIRN_EBADSIG;
+		}
+	}
+	if (cairn_note_verify(note, len, origin, ks->k[j].pubkey, &b, &bl) != 0) {
+		snprintf(why, whylen, "signature does not verify with the key in "
+		    "force at tree size %llu (key %zu of %zu)",
+		    (unsigned long long)cp->size, j + 1, ks->n);
+		return CAIRN_EBADSIG;
+	}
+	return 0;
+}
+
+/*
+ * The key a system.key_rotated event (canonical JSON) announces in its
+ * public_key field (a minisign public key); CAIRN_ENOTFOUND if the event
+ * is not a rotation, CAIRN_EFORMAT if its key is malformed.
+ */
+static int
+rotation_key(const uint8_t *ev, size_t len, uint8_t pk[32])
+{
+	static const char type[] = "\"system.key_rotated\"";
+	const uint8_t *v;
+	uint8_t raw[2 + 8 + 32];
+	size_t vlen, n;
+
+	if (cairn_cjson_member(ev, len, "type", &v, &vlen) != 0 ||
+	    vlen != sizeof type - 1 || memcmp(v, type, vlen) != 0)
+		return CAIRN_ENOTFOUND;
+	/* Canonical: base64 needs no escapes, the quotes are all there is. */
+	if (cairn_cjson_member(ev, len, "public_key", &v, &vlen) != 0 ||
+	    vlen < 2 || cairn_unb64((const char *)v + 1, vlen - 2, raw,
+	    sizeof raw, &n) != 0 || n != sizeof raw || memcmp(raw, "Ed", 2) != 0)
+		return CAIRN_EFORMAT;
+	memcpy(pk, raw + 2 + 8, 32);
+	return 0;
+}
+
 static int
 count_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
 {
@@ -547,10 +706,12 @@ check_cpfile(cairn_store *s, MDB_txn *txn, uint64_t size)
 {
 	struct cairn_checkpoint cp;
 	struct nodectx nc = { s, txn };
+	struct keyset ks;
 	uint8_t root[CAIRN_HASH_LEN], *note;
 	const uint8_t *body;
 	size_t len, blen;
-	int rc;
+	char why[256];
+	int rc, rot;
 
 	rc = cairn_read_file(s->cpfile, 65536, &note, &len);
 	if (rc == ENOENT)
@@ -559,12 +720,16 @@ check_cpfile(cairn_store *s, MDB_txn *txn, uint64_t size)
 		detail(s, "%s: %s", s->cpfile, cairn_strerror(rc));
 		return rc;
 	}
-	rc = cairn_note_verify(note, len, s->origin, s->pubkey, &body, &blen);
-	if (rc == 0)
-		rc = cairn_checkpoint_parse(body, blen, &cp);
+	/* Signed by the key in force at its size: it may predate a rotation. */
+	if ((rc = load_keys(s, txn, &ks)) != 0) {
+		free(note);
+		return rc;
+	}
+	rc = keys_verify(&ks, s->origin, note, len, &cp, &body, &blen, &rot,
+	    why, sizeof why);
 	if (rc != 0) {
 		detail(s, "%s: not a checkpoint signed by this store's key (%s)",
-		    s->cpfile, cairn_strerror(rc));
+		    s->cpfile, why);
 		free(note);
 		return CAIRN_EBEHIND;
 	}
@@ -834,14 +999,17 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
 	return getnode(&nc, 0, cairn_get_be64((uint8_t *)k.mv_data + n), out);
 }
 
-/* One attempt at appending a batch inside one write transaction. */
+/*
+ * Appends a batch inside the write transaction txn, advancing the writer's
+ * state (which the caller restores if txn is aborted); *receivedp gets the
+ * batch's received time, to keep once txn is committed.
+ */
 static int
-append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
-    struct cairn_receipt *rcpt, size_t *failed)
+append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
+    struct cairn_receipt *rcpt, size_t *failed, int64_t *receivedp)
 {
 	struct emitctx ec;
 	struct cairn_buf kb = { 0 };
-	MDB_txn *txn = NULL;
 	MDB_cursor *acur = NULL;
 	MDB_val k, v;
 	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
@@ -852,10 +1020,8 @@ append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
 	size_t i;
 	int rc, i2;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdbrc(rc);
 	if ((rc = mdb_cursor_open(txn, s->by_account, &acur)) != 0)
-		goto abort;
+		return rc;
 	ec.txn = txn;
 	ec.s = s;
 	/* received never decreases along seq, even if the clock steps back. */
@@ -956,26 +1122,37 @@ append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
 	cairn_put_be64(sb, (uint64_t)received);
 	if ((rc = meta_put(txn, s, "received", sb, 8)) != 0)
 		goto abort;
+	*receivedp = received;
+abort:
 	mdb_cursor_close(acur);
-	acur = NULL;
+	cairn_buf_free(&kb);
+	return rc;
+}
+
+/* One attempt at appending a batch inside one write transaction. */
+static int
+append_txn(cairn_store *s, cairn_event *const *evs, size_t n,
+    struct cairn_receipt *rcpt, size_t *failed)
+{
+	MDB_txn *txn;
+	int64_t received;
+	size_t i;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdbrc(rc);
+	if ((rc = append_in(s, txn, evs, n, rcpt, failed, &received)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
 	/* The commit returns only once the data and meta pages are synced;
 	 * receipts are filled only after it. */
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto abort;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return rc;
 	s->st.received = received;
 	for (i = 0; i < n; i++)
 		rcpt[i].tree_size = s->st.size;
-	cairn_buf_free(&kb);
 	return 0;
-abort:
-	if (acur != NULL)
-		mdb_cursor_close(acur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	cairn_buf_free(&kb);
-	return rc;
 }
 
 /* Grows the map after MDB_MAP_FULL: 0, or CAIRN_EFULL at the ceiling. */
@@ -983,8 +1160,14 @@ static int
 grow(cairn_store *s)
 {
 	uint64_t nsize;
-	int rc;
+	int rc, dead = 0;
 
+	/* A reader that died holding a snapshot pins the pages freed since:
+	 * clear its slot and retry before growing (they can be reused). */
+	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0) {
+		s->readers_cleared += (unsigned)dead;
+		return 0;
+	}
 	if (s->map_size >= s->max_size) {
 		detail(s, "%s: store reached its size ceiling of %llu bytes; "
 		    "raise max_size or free disk space", s->dir,
@@ -1028,6 +1211,17 @@ cairn_store_append(cairn_store *s, cairn_event *const *evs, size_t n,
 	}
 	if (failed != NULL)
 		*failed = f;
+	return mdbrc(rc);
+}
+
+int
+cairn_store_clear_readers(cairn_store *s, unsigned *cleared)
+{
+	int rc, dead = 0;
+
+	rc = mdb_reader_check(s->env, &dead);
+	*cleared = s->readers_cleared + (rc == 0 ? (unsigned)dead : 0);
+	s->readers_cleared = 0;
 	return mdbrc(rc);
 }
 
@@ -1479,6 +1673,23 @@ cairn_store_info(cairn_store *s, struct cairn_store_info *in)
 	return 0;
 }
 
+/* The checkpoint of the writer's current tree, made now. */
+static void
+state_checkpoint(const cairn_store *s, struct cairn_checkpoint *cp)
+{
+	int i;
+
+	memset(cp, 0, sizeof *cp);
+	snprintf(cp->origin, sizeof cp->origin, "%s", s->origin);
+	cp->size = s->st.size;
+	cairn_frontier_root(&s->st.fr, cp->root);
+	cp->time_us = now_us();
+	for (i = 0; i < CAIRN_NSTREAMS; i++) {
+		cp->count[i] = s->st.count[i];
+		memcpy(cp->head[i], s->st.head[i], CAIRN_HASH_LEN);
+	}
+}
+
 int
 cairn_store_checkpoint(cairn_store *s, const uint8_t sk[64], struct cairn_buf *note)
 {
@@ -1488,7 +1699,7 @@ cairn_store_checkpoint(cairn_store *s, const uint8_t sk[64], struct cairn_buf *n
 	MDB_txn *txn;
 	MDB_val k, v;
 	uint8_t kb[16];
-	int rc, i;
+	int rc;
 
 	if (s->rdonly)
 		return CAIRN_ERDONLY;
@@ -1498,15 +1709,7 @@ cairn_store_checkpoint(cairn_store *s, const uint8_t sk[64], struct cairn_buf *n
 		    s->origin);
 		return CAIRN_EINVAL;
 	}
-	memset(&cp, 0, sizeof cp);
-	snprintf(cp.origin, sizeof cp.origin, "%s", s->origin);
-	cp.size = s->st.size;
-	cairn_frontier_root(&s->st.fr, cp.root);
-	cp.time_us = now_us();
-	for (i = 0; i < CAIRN_NSTREAMS; i++) {
-		cp.count[i] = s->st.count[i];
-		memcpy(cp.head[i], s->st.head[i], CAIRN_HASH_LEN);
-	}
+	state_checkpoint(s, &cp);
 	if ((rc = cairn_checkpoint_body(&cp, &body)) != 0 ||
 	    (rc = cairn_note_sign(s->origin, sk, body.p, body.len,
 	    &signed_note)) != 0)
@@ -1544,6 +1747,178 @@ cairn_store_checkpoint(cairn_store *s, const uint8_t sk[64], struct cairn_buf *n
 out:
 	cairn_buf_free(&body);
 	cairn_buf_free(&signed_note);
+	return rc;
+}
+
+/*
+ * One attempt at a key rotation inside one write transaction: the entry,
+ * the checkpoint signed by both keys, the key history and the new key.
+ */
+static int
+rotate_txn(cairn_store *s, const struct keyset *ks, const uint8_t old_sk[64],
+    const uint8_t new_sk[64], cairn_event *ev, struct cairn_receipt *rcpt,
+    struct cairn_buf *out)
+{
+	struct cairn_checkpoint cp;
+	struct cairn_buf body = { 0 }, one = { 0 }, hist = { 0 };
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint8_t kb[16], rec[KEYREC_LEN];
+	int64_t received;
+	size_t failed, i;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = append_in(s, txn, &ev, 1, rcpt, &failed, &received)) != 0)
+		goto abort;
+	/* The announcement must be the tree's last entry. */
+	if (rcpt->duplicate) {
+		detail(s, "the system.key_rotated event (id %s) was stored before",
+		    ev->id ? ev->id : "");
+		rc = CAIRN_EINVAL;
+		goto abort;
+	}
+	state_checkpoint(s, &cp);
+	out->len = 0;
+	if ((rc = cairn_checkpoint_body(&cp, &body)) != 0 ||
+	    (rc = cairn_note_sign(s->origin, old_sk, body.p, body.len,
+	    &one)) != 0 ||
+	    (rc = cairn_note_cosign(s->origin, new_sk, one.p, one.len,
+	    out)) != 0)
+		goto abort;
+	cairn_put_be64(kb, cp.size);
+	cairn_put_be64(kb + 8, (uint64_t)cp.time_us);
+	val(&k, kb, sizeof kb);
+	val(&v, out->p, out->len);
+	if ((rc = mdb_put(txn, s->checkpoints, &k, &v, 0)) != 0)
+		goto abort;
+	/* The retired keys, then this one: valid up to this tree size. */
+	for (i = 0; i + 1 < ks->n; i++) {
+		memcpy(rec, ks->k[i].pubkey, 32);
+		cairn_put_be64(rec + 32, ks->k[i].last_size);
+		cairn_put_be64(rec + 40, (uint64_t)ks->k[i].rotated_us);
+		if ((rc = cairn_buf_add(&hist, rec, sizeof rec)) != 0)
+			goto abort;
+	}
+	memcpy(rec, old_sk + 32, 32);
+	cairn_put_be64(rec + 32, cp.size);
+	cairn_put_be64(rec + 40, (uint64_t)cp.time_us);
+	if ((rc = cairn_buf_add(&hist, rec, sizeof rec)) != 0 ||
+	    (rc = meta_put(txn, s, "key_history", hist.p, hist.len)) != 0 ||
+	    (rc = meta_put(txn, s, "pubkey", new_sk + 32, 32)) != 0)
+		goto abort;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0) {
+		s->st.received = received;
+		rcpt->tree_size = s->st.size;
+	}
+abort:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	cairn_buf_free(&body);
+	cairn_buf_free(&one);
+	cairn_buf_free(&hist);
+	return rc;
+}
+
+int
+cairn_store_rotate(cairn_store *s, const uint8_t old_sk[64],
+    const uint8_t new_sk[64], cairn_event *ev, struct cairn_receipt *rcpt,
+    struct cairn_buf *note)
+{
+	struct keyset ks;
+	struct cairn_buf signed_note = { 0 };
+	struct state saved;
+	uint8_t pk[32];
+	size_t i;
+	int rc;
+
+	if (s->rdonly)
+		return CAIRN_ERDONLY;
+	s->detail[0] = 0;
+	if ((rc = keys_now(s, &ks)) != 0)
+		return rc;
+	/* Only the key in force can vouch for its successor. */
+	if (sodium_memcmp(old_sk + 32, ks.k[ks.n - 1].pubkey, 32) != 0) {
+		detail(s, "the old secret key is not this store's current key "
+		    "(origin %s)", s->origin);
+		return CAIRN_EINVAL;
+	}
+	for (i = 0; i < ks.n; i++)
+		if (sodium_memcmp(new_sk + 32, ks.k[i].pubkey, 32) == 0) {
+			detail(s, "the new key %s this store's key: make a new "
+			    "one", i + 1 == ks.n ? "is" : "was once");
+			return CAIRN_EINVAL;
+		}
+	if (rotation_key(ev->canon.p, ev->canon.len, pk) != 0 ||
+	    sodium_memcmp(pk, new_sk + 32, 32) != 0) {
+		detail(s, "the event is not a system.key_rotated entry announcing "
+		    "the new key in its public_key");
+		return CAIRN_EINVAL;
+	}
+	if (ks.n >= CAIRN_MAX_KEYS) {
+		detail(s, "this store has had %d keys, the most it keeps",
+		    CAIRN_MAX_KEYS);
+		return CAIRN_ETOOBIG;
+	}
+	for (;;) {
+		saved = s->st;
+		rc = rotate_txn(s, &ks, old_sk, new_sk, ev, rcpt, &signed_note);
+		if (rc == 0)
+			break;
+		s->st = saved;	/* the transaction was aborted: so is our state */
+		acache_clear(s);
+		if (rc != MDB_MAP_FULL || (rc = grow(s)) != 0)
+			break;
+	}
+	if (rc != 0) {
+		cairn_buf_free(&signed_note);
+		return mdbrc(rc);
+	}
+	memcpy(s->pubkey, new_sk + 32, 32);
+	/* As for any checkpoint: the file may lag the store, never lead it. */
+	if ((rc = cairn_write_file_atomic(s->cpfile, signed_note.p,
+	    signed_note.len, 0644)) != 0)
+		detail(s, "the key is rotated, but %s was not written: %s (the "
+		    "next checkpoint writes it)", s->cpfile, strerror(rc));
+	else if (note != NULL) {
+		note->len = 0;
+		rc = cairn_buf_add(note, signed_note.p, signed_note.len);
+	}
+	cairn_buf_free(&signed_note);
+	return rc;
+}
+
+int
+cairn_store_keys(cairn_store *s, struct cairn_store_key keys[CAIRN_MAX_KEYS],
+    size_t *n)
+{
+	struct keyset ks;
+	int rc;
+
+	if ((rc = keys_now(s, &ks)) != 0)
+		return rc;
+	memcpy(keys, ks.k, ks.n * sizeof ks.k[0]);
+	*n = ks.n;
+	return 0;
+}
+
+int
+cairn_store_note_verify(cairn_store *s, const uint8_t *note, size_t len,
+    const uint8_t **body, size_t *bodylen)
+{
+	struct cairn_checkpoint cp;
+	struct keyset ks;
+	char why[256];
+	int rc, rot;
+
+	if ((rc = keys_now(s, &ks)) != 0)
+		return rc;
+	if ((rc = keys_verify(&ks, s->origin, note, len, &cp, body, bodylen,
+	    &rot, why, sizeof why)) != 0)
+		detail(s, "%s", why);
 	return rc;
 }
 
@@ -1730,6 +2105,8 @@ struct vstate {
 	struct cairn_verify_report *r;
 	uint64_t	 seq;
 	int		 bad;
+	const struct keyset *ks;	/* the keys checkpoints are checked against */
+	uint64_t	 rot_seen;	/* bit i: key i's rotation checkpoint seen */
 };
 
 static int
@@ -1778,21 +2155,22 @@ checknode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_
 /* Checks one checkpoint against the recomputed tree and stream state. */
 static int
 check_checkpoint(struct vstate *vs, const uint8_t *note, size_t len,
-    const uint8_t pk[32], const uint8_t root[32], const uint64_t *count,
+    const uint8_t root[32], const uint64_t *count,
     uint8_t (*head)[CAIRN_HASH_LEN])
 {
 	struct cairn_checkpoint cp;
 	const uint8_t *body;
 	size_t blen;
-	int i;
+	char why[256];
+	int i, rot;
 
 	vs->r->checkpoints++;
-	if (cairn_note_verify(note, len, vs->s->origin, pk, &body, &blen) != 0)
-		return vfail(vs, 0, 0, "checkpoint %llu: signature does not verify "
-		    "with the trusted key", (unsigned long long)vs->r->checkpoints);
-	if (cairn_checkpoint_parse(body, blen, &cp) != 0)
-		return vfail(vs, 0, 0, "checkpoint %llu: malformed body",
-		    (unsigned long long)vs->r->checkpoints);
+	if (keys_verify(vs->ks, vs->s->origin, note, len, &cp, &body, &blen,
+	    &rot, why, sizeof why) != 0)
+		return vfail(vs, 0, 0, "checkpoint %llu: %s",
+		    (unsigned long long)vs->r->checkpoints, why);
+	if (rot >= 0)
+		vs->rot_seen |= UINT64_C(1) << rot;
 	if (memcmp(cp.root, root, CAIRN_HASH_LEN) != 0)
 		return vfail(vs, cp.size > 0, cp.size ? cp.size - 1 : 0,
 		    "checkpoint of size %llu: signed root differs from the tree "
@@ -1804,6 +2182,26 @@ check_checkpoint(struct vstate *vs, const uint8_t *note, size_t len,
 			    "checkpoint of size %llu: stream %s head or count "
 			    "differs from the entries", (unsigned long long)cp.size,
 			    cairn_stream_names[i]);
+	return 0;
+}
+
+/* Checks that a rotation's last entry announces the key that follows. */
+static int
+check_rotation(struct vstate *vs, const uint8_t *p, size_t len,
+    const uint8_t next[32])
+{
+	const uint8_t *ev;
+	uint8_t pk[32];
+	size_t evlen;
+
+	if (cairn_cjson_member(p, len, "event", &ev, &evlen) != 0 ||
+	    rotation_key(ev, evlen, pk) != 0)
+		return vfail(vs, 1, vs->seq, "the key history names a rotation "
+		    "here, but the entry is not a system.key_rotated event "
+		    "announcing a key");
+	if (sodium_memcmp(pk, next, 32) != 0)
+		return vfail(vs, 1, vs->seq, "system.key_rotated announces "
+		    "another key than the one that signs after it");
 	return 0;
 }
 
@@ -2089,6 +2487,7 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 {
 	struct vpipe vp;
 	struct vstate vs;
+	struct keyset ks;
 	struct cairn_frontier empty;
 	struct amap am = { 0 };
 	struct vchunk chunks[VQUEUE + 2], *c;
@@ -2101,7 +2500,7 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 	uint8_t root[CAIRN_HASH_LEN];
 	int64_t received = 0;
 	int rc, crc, idx = 0, started = 0, done = 0;
-	size_t i;
+	size_t i, rot = 0;
 
 	memset(r, 0, sizeof *r);
 	memset(&vs, 0, sizeof vs);
@@ -2112,20 +2511,41 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 	memset(chunks, 0, sizeof chunks);
 	vs.s = s;
 	vs.r = r;
-	if (pubkey == NULL)
-		pubkey = s->pubkey;
+	vs.ks = &ks;
 	if ((rc = rtxn(s, &vs.txn)) != 0)
 		return rc;
+	if ((rc = load_keys(s, vs.txn, &ks)) != 0) {
+		if (rc == CAIRN_ECORRUPT)
+			rc = vfail(&vs, 0, 0, "%s", s->detail);
+		goto out;
+	}
+	/* A trusted key outside the store's keys: everything against it. */
+	for (i = 0; pubkey != NULL && i < ks.n; i++)
+		if (memcmp(pubkey, ks.k[i].pubkey, 32) == 0)
+			break;
+	if (pubkey != NULL && i == ks.n) {
+		memset(&ks, 0, sizeof ks);
+		memcpy(ks.k[0].pubkey, pubkey, 32);
+		ks.k[0].last_size = UINT64_MAX;
+		ks.n = 1;
+	}
 	if ((rc = count_entries(vs.txn, s->entries, &n)) != 0 ||
 	    (rc = mdbrc(mdb_cursor_open(vs.txn, s->checkpoints, &ccur))) != 0)
 		goto out;
+	if (ks.n > 1 && ks.k[ks.n - 2].last_size > n) {
+		rc = vfail(&vs, 0, 0, "the key history names a rotation at tree "
+		    "size %llu, beyond the log's %llu entries",
+		    (unsigned long long)ks.k[ks.n - 2].last_size,
+		    (unsigned long long)n);
+		goto out;
+	}
 	crc = mdb_cursor_get(ccur, &ck, &cv, MDB_FIRST);
 	if (crc == 0)
 		cpsize = cairn_get_be64(ck.mv_data);
 	/* Checkpoints of the empty tree come before any entry. */
 	while (crc == 0 && cpsize == 0) {
 		cairn_frontier_root(&empty, root);
-		if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size, pubkey,
+		if ((rc = check_checkpoint(&vs, cv.mv_data, cv.mv_size,
 		    root, count, head)) != 0)
 			goto out;
 		if ((crc = mdb_cursor_get(ccur, &ck, &cv, MDB_NEXT)) == 0)
@@ -2160,9 +2580,14 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 			memcpy(last, it->leaf, CAIRN_HASH_LEN);
 			r->entries++;
 			r->bytes += it->len;
+			/* A rotation's last entry announces the next key. */
+			if (rot + 1 < ks.n && it->seq + 1 == ks.k[rot].last_size &&
+			    (rc = check_rotation(&vs, c->data.p + it->off, it->len,
+			    ks.k[++rot].pubkey)) != 0)
+				break;
 			while (it->has_root && crc == 0 && cpsize == it->seq + 1) {
 				if ((rc = check_checkpoint(&vs, cv.mv_data,
-				    cv.mv_size, pubkey, it->root, count, head)) != 0)
+				    cv.mv_size, it->root, count, head)) != 0)
 					break;
 				if ((crc = mdb_cursor_get(ccur, &ck, &cv,
 				    MDB_NEXT)) == 0)
@@ -2194,6 +2619,14 @@ cairn_store_verify(cairn_store *s, const uint8_t *pubkey,
 		    (unsigned long long)cpsize);
 		goto out;
 	}
+	/* What vouches for a new key: the old key's signature. */
+	for (i = 0; i + 1 < ks.n; i++)
+		if (!(vs.rot_seen & UINT64_C(1) << i)) {
+			rc = vfail(&vs, 0, 0, "the key rotation at tree size %llu "
+			    "has no checkpoint signed by both keys",
+			    (unsigned long long)ks.k[i].last_size);
+			goto out;
+		}
 	if ((rc = check_cpfile(s, vs.txn, n)) != 0)
 		rc = vfail(&vs, 0, 0, "%s", s->detail);
 out:

@@ -17,16 +17,6 @@ daemon_setup
 echo "queue_limit = 20000" >> "$CONF"
 check "cairnd starts" start_cairnd
 
-# alive WHAT: cairnd runs and answers /healthz.
-alive() {
-	if kill -0 "$CAIRND_PID" 2>/dev/null &&
-	    curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null; then
-		ok "cairnd alive and answering after $1"
-	else
-		not_ok "cairnd after $1"; tail -n 20 "$T/cairnd.log"
-		finish
-	fi
-}
 # committed: events committed so far (cairnd's metrics).
 committed() {
 	curl -s --max-time 5 -H "Authorization: Bearer $ADM" \

@@ -307,7 +307,13 @@ wait $QPID
 check "the queued request is acknowledged" test "$(cat "$T/q1.code")" = 200
 send "$TI" application/json "$T/q2.json"
 status "once the queue drains, requests succeed" 200
-jqcheck "the refused event was not stored meanwhile" '.receipts[0].duplicate == false'
+# On a loaded machine the fifth request may come after the writer's second
+# and be stored (the check above allows it): then this is its re-send.
+if [ "$n503" -eq 5 ]; then
+	jqcheck "the refused event was not stored meanwhile" '.receipts[0].duplicate == false'
+else
+	jqcheck "the one request accepted after the drain was stored once" '.receipts[0].duplicate == true'
+fi
 check "cairnd stops on SIGTERM, again" stop_daemon
 
 # --- HTTPS, client certificates, and reloading the certificate -------------

@@ -108,6 +108,17 @@ stop_cairnd() {
 	kill -"${1:-TERM}" $CAIRND_PID 2>/dev/null
 	wait $CAIRND_PID 2>/dev/null
 }
+# alive WHAT: cairnd (started by start_cairnd) runs and answers /healthz;
+# ends the test if not.
+alive() {
+	if kill -0 "$CAIRND_PID" 2>/dev/null &&
+	    curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null; then
+		ok "cairnd alive and answering after $1"
+	else
+		not_ok "cairnd after $1"; tail -n 20 "$T/cairnd.log"
+		finish
+	fi
+}
 # post BODY [TOKEN] [TYPE]: POST /v1/events; prints the status then the body.
 post() {
 	curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer ${2:-$ING}" \

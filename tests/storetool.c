@@ -144,6 +144,36 @@ do_readers(const char *dir)
 	return 0;
 }
 
+/* Prints one reader-table line (mdb_reader_list's callback). */
+static int
+print_slot(const char *line, void *ctx)
+{
+	(void)ctx;
+	return fputs(line, stdout) < 0 ? -1 : 0;
+}
+
+/* pages DIR: the last page in use (how far the file has grown), then the
+ * reader table, "pid thread txnid" ("-": idle), without clearing it. */
+static int
+do_pages(const char *dir)
+{
+	MDB_env *env;
+	MDB_envinfo info;
+	int rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0)
+		die("pages", rc);
+	if ((rc = mdb_env_info(env, &info)) != 0)
+		die("info", rc);
+	printf("last_pgno=%zu\n", info.me_last_pgno);
+	if (mdb_reader_list(env, print_slot, NULL) < 0)
+		die("reader_list", EIO);
+	mdb_env_close(env);
+	return 0;
+}
+
 static void
 raw_open(const char *dir, MDB_env **env, MDB_txn **txn, MDB_dbi *dbi,
     const char *name)
@@ -345,6 +375,8 @@ main(int argc, char **argv)
 		return do_scan(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "readers") == 0)
 		return do_readers(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "pages") == 0)
+		return do_pages(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "flip") == 0)
 		return do_flip(argv[2], strtoull(argv[3], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "unindex") == 0)
@@ -356,7 +388,7 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "snapshots") == 0)
 		return do_snapshots(argv[2], (unsigned)atoi(argv[3]));
 	fprintf(stderr, "usage: storetool append DIR BATCHES SIZE | hold DIR SECS |"
-	    " scan DIR | readers DIR | flip DIR SEQ | truncate DIR KEEP |"
+	    " scan DIR | readers DIR | pages DIR | flip DIR SEQ | truncate DIR KEEP |"
 	    " cpalter DIR | snapshots DIR SECS\n");
 	return 2;
 }

@@ -436,6 +436,48 @@ START_TEST(test_pubkey_files)
 }
 END_TEST
 
+START_TEST(test_minisign_keyid)
+{
+	struct cairn_seckey *sk;
+	struct cairn_pubkey pk;
+	struct cairn_buf sig = { 0 };
+	uint8_t id[CAIRN_KEYID_LEN];
+	char hex[2 * CAIRN_KEYID_LEN + 1], *text, *line;
+	const char *p = tpath("id.pub");
+
+	ck_assert_int_eq(cairn_key_generate(&sk), 0);
+	cairn_seckey_public(sk, &pk);
+	/* The id as the .pub file's comment shows it. */
+	ck_assert_int_eq(cairn_pubkey_write(p, &pk), 0);
+	text = get_file(p, NULL);
+	line = strchr(text, '\n');
+	ck_assert_ptr_nonnull(line);
+	*line = '\0';
+	cairn_keyid_format(pk.keyid, hex);
+	ck_assert_str_eq(text + strlen("untrusted comment: minisign public key "),
+	    hex);
+	free(text);
+	pk.keyid[7] = 0x00;
+	pk.keyid[6] = 0x0a;
+	pk.keyid[0] = 0x01;
+	cairn_keyid_format(pk.keyid, hex);
+	ck_assert_uint_eq(strlen(hex), 13);
+	ck_assert_int_eq(hex[0], 'A');
+	ck_assert_int_eq(hex[12], '1');
+	/* The key id a signature names, unverified. */
+	sign_bytes(sk, (const uint8_t *)"data", 4, "t", &sig);
+	ck_assert_int_eq(cairn_minisign_keyid((char *)sig.p, sig.len, id), 0);
+	cairn_seckey_public(sk, &pk);
+	ck_assert_mem_eq(id, pk.keyid, CAIRN_KEYID_LEN);
+	ck_assert_int_eq(cairn_minisign_keyid("untrusted comment: x\nnot base64"
+	    "\n", 32, id), CAIRN_EFORMAT);
+	ck_assert_int_eq(cairn_minisign_keyid((char *)sig.p, 10, id),
+	    CAIRN_EFORMAT);
+	cairn_buf_free(&sig);
+	cairn_seckey_free(sk);
+}
+END_TEST
+
 START_TEST(test_minisign_fixture_pubkey)
 {
 	static const uint8_t id[8] = { 0x0e, 0xa3, 0x69, 0x41, 0x76, 0x11,
@@ -752,6 +794,7 @@ keys_suite(void)
 	tcase_add_test(tc, test_key_permissions);
 	tcase_add_test(tc, test_seckey_malformed);
 	tcase_add_test(tc, test_pubkey_files);
+	tcase_add_test(tc, test_minisign_keyid);
 	tcase_add_test(tc, test_minisign_fixture_pubkey);
 	tcase_add_test(tc, test_minisign_fixture_encrypted);
 	tcase_add_test(tc, test_interop_minisign_made_keys);

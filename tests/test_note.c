@@ -217,6 +217,90 @@ START_TEST(test_too_many_signatures)
 }
 END_TEST
 
+START_TEST(test_cosign)
+{
+	uint8_t key[33], pk[32], sk[64], pk2[32], sk2[64], kh2[4], kh[4][4];
+	struct cairn_buf one = { 0 }, two = { 0 }, b = { 0 };
+	struct vkey peter, enoch;
+	const uint8_t *body;
+	size_t n, bodylen;
+	int i;
+
+	ck_assert_int_eq(cairn_unb64(PETER_SKEY_B64, strlen(PETER_SKEY_B64),
+	    key, sizeof key, &n), 0);
+	crypto_sign_seed_keypair(pk, sk, key + 1);
+	crypto_sign_keypair(pk2, sk2);
+	vkey(PETER_VKEY, &peter);
+	cairn_note_keyhash("PeterNeumann", pk2, kh2);
+
+	/* A second key under the same name (a rotation): Go's note is kept
+	 * byte for byte, one line is added, each key verifies its own. */
+	ck_assert_int_eq(cairn_note_sign("PeterNeumann", sk,
+	    (const uint8_t *)TEXT, strlen(TEXT), &one), 0);
+	ck_assert_int_eq(cairn_note_cosign("PeterNeumann", sk2, one.p, one.len,
+	    &two), 0);
+	ck_assert_uint_gt(two.len, one.len);
+	ck_assert_mem_eq(two.p, TEXT "\n" PETER_SIG, one.len);
+	ck_assert_int_eq(cairn_note_verify(two.p, two.len, "PeterNeumann", pk,
+	    &body, &bodylen), 0);
+	ck_assert_mem_eq(body, TEXT, bodylen);
+	ck_assert_int_eq(cairn_note_verify(two.p, two.len, "PeterNeumann", pk2,
+	    &body, &bodylen), 0);
+	ck_assert_uint_eq(bodylen, strlen(TEXT));
+	ck_assert_int_eq(cairn_note_keyhashes(two.p, two.len, "PeterNeumann",
+	    kh, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(kh[0], peter.kh, 4);
+	ck_assert_mem_eq(kh[1], kh2, 4);
+	/* Other names are not listed; fewer slots than lines still counts. */
+	ck_assert_int_eq(cairn_note_keyhashes(two.p, two.len, "EnochRoot", kh,
+	    4, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(cairn_note_keyhashes(two.p, two.len, "PeterNeumann",
+	    kh, 1, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	vkey(ENOCH_VKEY, &enoch);
+	ck_assert_int_eq(cairn_note_keyhashes((const uint8_t *)TEXT "\n"
+	    PETER_SIG ENOCH_SIG, strlen(TEXT "\n" PETER_SIG ENOCH_SIG),
+	    "EnochRoot", kh, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(kh[0], enoch.kh, 4);
+
+	/* The added signature altered: that key fails, the first still holds. */
+	two.p[two.len - 10] ^= 0x01;
+	ck_assert_int_eq(cairn_note_verify(two.p, two.len, "PeterNeumann", pk2,
+	    &body, &bodylen), CAIRN_EBADSIG);
+	ck_assert_int_eq(cairn_note_verify(two.p, two.len, "PeterNeumann", pk,
+	    &body, &bodylen), 0);
+
+	/* Must-fail: the same key again, no signature block, a bad line. */
+	two.len = 0;
+	ck_assert_int_eq(cairn_note_cosign("PeterNeumann", sk, one.p, one.len,
+	    &two), CAIRN_EINVAL);
+	ck_assert_uint_eq(two.len, 0);
+	ck_assert_int_eq(cairn_note_cosign("PeterNeumann", sk2,
+	    (const uint8_t *)TEXT, strlen(TEXT), &two), CAIRN_EINVAL);
+	ck_assert_int_eq(cairn_note_cosign("Peter Neumann", sk2, one.p, one.len,
+	    &two), CAIRN_EINVAL);
+	cairn_buf_adds(&b, TEXT "\n\xe2\x80\x94 PeterNeumann !!!\n");
+	ck_assert_int_eq(cairn_note_cosign("PeterNeumann", sk2, b.p, b.len,
+	    &two), CAIRN_EINVAL);
+	ck_assert_int_eq(cairn_note_keyhashes(b.p, b.len, "PeterNeumann", kh, 4,
+	    &n), CAIRN_EFORMAT);
+	/* A note holding the most lines we read takes no more. */
+	b.len = 0;
+	cairn_buf_adds(&b, TEXT "\n");
+	for (i = 0; i < CAIRN_NOTE_MAXSIGS; i++)
+		cairn_buf_adds(&b, ENOCH_SIG);
+	ck_assert_int_eq(cairn_note_cosign("PeterNeumann", sk2, b.p, b.len,
+	    &two), CAIRN_ETOOBIG);
+	ck_assert_uint_eq(two.len, 0);
+	cairn_buf_free(&one);
+	cairn_buf_free(&two);
+	cairn_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_vkey_manglings)
 {
 	static const char *const bad[] = {
@@ -598,6 +682,7 @@ note_suite(void)
 	tcase_add_test(tc, test_go_bad_notes);
 	tcase_add_test(tc, test_go_invalid_signature);
 	tcase_add_test(tc, test_too_many_signatures);
+	tcase_add_test(tc, test_cosign);
 	tcase_add_test(tc, test_vkey_manglings);
 	tcase_add_test(tc, test_checkpoint_roundtrip);
 	tcase_add_test(tc, test_checkpoint_note_must_fail);

@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "cairn.h"
@@ -434,6 +435,274 @@ START_TEST(test_checkpoint_and_verify)
 }
 END_TEST
 
+/* A system.key_rotated event announcing key (id key_id) as the new key. */
+static cairn_event *
+rotation_ev(const char *id, const struct cairn_pubkey *key)
+{
+	struct cairn_verr err[4];
+	cairn_event *e;
+	char buf[1024], b64[CAIRN_PUBKEY_B64_LEN + 1];
+	size_t nerr;
+	int n, rc;
+
+	cairn_pubkey_b64(key, b64, sizeof b64);
+	n = snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":"
+	    "\"system.key_rotated\",\"time\":\"2026-11-29T08:00:00Z\","
+	    "\"key_id\":\"NEW\",\"previous_key_id\":\"OLD\","
+	    "\"public_key\":\"%s\"}", id, b64);
+	rc = cairn_event_prepare(cat, "test", (uint8_t *)buf, (size_t)n,
+	    CAIRN_EVENT_SYSTEM, &e, err, 4, &nerr);
+	ck_assert_msg(rc == 0, "prepare: %s %s %s", cairn_strerror(rc),
+	    nerr ? err[0].field : "", nerr ? err[0].msg : "");
+	return e;
+}
+
+/* Verifies the store, expecting failure with what in the report. */
+static void
+verify_fails(const char *d, const char *what)
+{
+	struct cairn_verify_report rep;
+	cairn_store *s;
+
+	ck_assert_int_eq(cairn_store_open(d, NULL, CAIRN_STORE_RDONLY, &s), 0);
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), CAIRN_ECORRUPT);
+	ck_assert_msg(strstr(rep.what, what) != NULL, "\"%s\" lacks \"%s\"",
+	    rep.what, what);
+	cairn_store_close(s);
+}
+
+/* Raw LMDB (test only): puts or, with val NULL, deletes one record. */
+static void
+raw_put(const char *d, const char *db, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_open(env, d, MDB_NOTLS, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	v.mv_data = (void *)val;
+	v.mv_size = vlen;
+	if (val != NULL)
+		ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	else
+		ck_assert_int_eq(mdb_del(txn, dbi, &k, NULL), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The checkpoints key (size, time) of a signed note. */
+static void
+note_key(const struct cairn_buf *note, const uint8_t pk0[32], uint8_t kb[16],
+    struct cairn_checkpoint *cp)
+{
+	const uint8_t *body;
+	size_t blen;
+
+	ck_assert_int_eq(cairn_note_verify(note->p, note->len, "test.example/s",
+	    pk0, &body, &blen), 0);
+	ck_assert_int_eq(cairn_checkpoint_parse(body, blen, cp), 0);
+	cairn_put_be64(kb, cp->size);
+	cairn_put_be64(kb + 8, (uint64_t)cp->time_us);
+}
+
+START_TEST(test_key_rotation)
+{
+	struct cairn_verify_report rep;
+	struct cairn_store_key keys[CAIRN_MAX_KEYS];
+	struct cairn_store_info in;
+	struct cairn_receipt r;
+	struct cairn_checkpoint cp;
+	struct cairn_buf note = { 0 }, rnote = { 0 }, forged = { 0 };
+	struct cairn_seckey *sk2, *sk3;
+	struct cairn_pubkey pk2, pk3;
+	const uint8_t *body;
+	cairn_event *e;
+	cairn_store *s;
+	uint64_t size;
+	size_t n, blen;
+
+	ck_assert_int_eq(cairn_key_generate(&sk2), 0);
+	ck_assert_int_eq(cairn_key_generate(&sk3), 0);
+	cairn_seckey_public(sk2, &pk2);
+	cairn_seckey_public(sk3, &pk3);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	append1(s, "src", "a1", "u-1", "n");
+	append1(s, "src", "a2", "u-2", "n");
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk),
+	    NULL), 0);
+	append1(s, "src", "a3", "u-1", "n");
+	ck_assert_int_eq(cairn_store_keys(s, keys, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(keys[0].pubkey, pk.pk, 32);
+	ck_assert_uint_eq(keys[0].last_size, UINT64_MAX);
+
+	/* Must-fail: each leaves the store as it was. */
+	e = rotation_ev("rot-1", &pk2);
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk3),
+	    cairn_seckey_ed25519(sk2), e, &r, &note), CAIRN_EINVAL);
+	ck_assert_ptr_nonnull(strstr(cairn_store_errdetail(s), "current key"));
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk),
+	    cairn_seckey_ed25519(sk), e, &r, &note), CAIRN_EINVAL);
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk),
+	    cairn_seckey_ed25519(sk3), e, &r, &note), CAIRN_EINVAL);
+	ck_assert_ptr_nonnull(strstr(cairn_store_errdetail(s), "announcing"));
+	cairn_event_free(e);
+	e = ev("src", "a4", "u-1", "not a rotation");
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk),
+	    cairn_seckey_ed25519(sk2), e, &r, &note), CAIRN_EINVAL);
+	cairn_event_free(e);
+	ck_assert_int_eq(cairn_store_size(s, &size), 0);
+	ck_assert_uint_eq(size, 3);
+
+	/* The rotation: entry 3, the checkpoint of 4 entries by both keys. */
+	e = rotation_ev("rot-1", &pk2);
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk),
+	    cairn_seckey_ed25519(sk2), e, &r, &rnote), 0);
+	cairn_event_free(e);
+	ck_assert_uint_eq(r.seq, 3);
+	ck_assert_uint_eq(r.tree_size, 4);
+	ck_assert_int_eq(cairn_note_verify(rnote.p, rnote.len, "test.example/s",
+	    pk.pk, &body, &blen), 0);
+	ck_assert_int_eq(cairn_checkpoint_parse(body, blen, &cp), 0);
+	ck_assert_uint_eq(cp.size, 4);
+	ck_assert_int_eq(cairn_note_verify(rnote.p, rnote.len, "test.example/s",
+	    pk2.pk, &body, &blen), 0);
+	ck_assert_int_eq(cairn_store_note_verify(s, rnote.p, rnote.len, &body,
+	    &blen), 0);
+	ck_assert_int_eq(cairn_store_keys(s, keys, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(keys[0].pubkey, pk.pk, 32);
+	ck_assert_uint_eq(keys[0].first_size, 0);
+	ck_assert_uint_eq(keys[0].last_size, 4);
+	ck_assert_int_eq(keys[0].rotated_us, cp.time_us);
+	ck_assert_mem_eq(keys[1].pubkey, pk2.pk, 32);
+	ck_assert_uint_eq(keys[1].first_size, 4);
+	ck_assert_uint_eq(keys[1].last_size, UINT64_MAX);
+	ck_assert_int_eq(cairn_store_info(s, &in), 0);
+	ck_assert_mem_eq(in.pubkey, pk2.pk, 32);
+
+	/* From now on the new key alone; the old is refused, also back. */
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk),
+	    NULL), CAIRN_EINVAL);
+	e = rotation_ev("rot-2", &pk);
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk2),
+	    cairn_seckey_ed25519(sk), e, &r, &note), CAIRN_EINVAL);
+	ck_assert_ptr_nonnull(strstr(cairn_store_errdetail(s), "was once"));
+	cairn_event_free(e);
+	append1(s, "src", "a5", "u-2", "n");
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk2),
+	    &note), 0);
+	/* The same tree signed by the retired key alone: not in force. */
+	ck_assert_int_eq(cairn_note_verify(note.p, note.len, "test.example/s",
+	    pk2.pk, &body, &blen), 0);
+	ck_assert_int_eq(cairn_note_sign("test.example/s",
+	    cairn_seckey_ed25519(sk), body, blen, &forged), 0);
+	ck_assert_int_eq(cairn_store_note_verify(s, forged.p, forged.len, &body,
+	    &blen), CAIRN_EBADSIG);
+
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	ck_assert_uint_eq(rep.checkpoints, 3);
+	ck_assert_int_eq(cairn_store_verify(s, pk.pk, &rep), 0);
+	ck_assert_int_eq(cairn_store_verify(s, pk2.pk, &rep), 0);
+	ck_assert_int_eq(cairn_store_verify(s, pk3.pk, &rep), CAIRN_ECORRUPT);
+	cairn_store_close(s);
+	/* The checkpoint file (the newest, by the new key) passes on open. */
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+
+	/* A second rotation keeps the first in the history. */
+	e = rotation_ev("rot-3", &pk3);
+	ck_assert_int_eq(cairn_store_rotate(s, cairn_seckey_ed25519(sk2),
+	    cairn_seckey_ed25519(sk3), e, &r, NULL), 0);
+	cairn_event_free(e);
+	ck_assert_int_eq(cairn_store_keys(s, keys, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(keys[0].last_size, 4);
+	ck_assert_uint_eq(keys[1].first_size, 4);
+	ck_assert_uint_eq(keys[1].last_size, 6);
+	ck_assert_mem_eq(keys[2].pubkey, pk3.pk, 32);
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	ck_assert_uint_eq(rep.checkpoints, 4);
+	cairn_store_close(s);
+
+	/* Forged: the rotation checkpoint replaced by one the new key alone
+	 * signs, as someone holding only the new key would make it. */
+	{
+		uint8_t kb[16];
+
+		note_key(&rnote, pk.pk, kb, &cp);
+		ck_assert_int_eq(cairn_note_verify(rnote.p, rnote.len,
+		    "test.example/s", pk.pk, &body, &blen), 0);
+		forged.len = 0;
+		ck_assert_int_eq(cairn_note_sign("test.example/s",
+		    cairn_seckey_ed25519(sk2), body, blen, &forged), 0);
+		raw_put(dir, "checkpoints", kb, 16, forged.p, forged.len);
+		verify_fails(dir, "not signed by the retired key");
+		/* Without its rotation checkpoint at all. */
+		raw_put(dir, "checkpoints", kb, 16, NULL, 0);
+		verify_fails(dir, "has no checkpoint signed by both keys");
+		raw_put(dir, "checkpoints", kb, 16, rnote.p, rnote.len);
+		ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY,
+		    &s), 0);
+		ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+		cairn_store_close(s);
+	}
+	cairn_buf_free(&note);
+	cairn_buf_free(&rnote);
+	cairn_buf_free(&forged);
+	cairn_seckey_free(sk2);
+	cairn_seckey_free(sk3);
+}
+END_TEST
+
+START_TEST(test_forged_key_history)
+{
+	struct cairn_buf note = { 0 }, both = { 0 };
+	struct cairn_checkpoint cp;
+	struct cairn_seckey *evil;
+	struct cairn_pubkey epk;
+	uint8_t kb[16], rec[48];
+	cairn_store *s;
+
+	/*
+	 * Someone with write access to the files and a key of their own: the
+	 * old key did sign a checkpoint, and they add their signature to it,
+	 * record a "rotation" there and make their key the store's.  The log
+	 * does not announce their key: verify must fail.
+	 */
+	ck_assert_int_eq(cairn_key_generate(&evil), 0);
+	cairn_seckey_public(evil, &epk);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	append1(s, "src", "b1", "u-1", "n");
+	append1(s, "src", "b2", "u-1", "n");
+	ck_assert_int_eq(cairn_store_checkpoint(s, cairn_seckey_ed25519(sk),
+	    &note), 0);
+	cairn_store_close(s);
+	note_key(&note, pk.pk, kb, &cp);
+	ck_assert_int_eq(cairn_note_cosign("test.example/s",
+	    cairn_seckey_ed25519(evil), note.p, note.len, &both), 0);
+	raw_put(dir, "checkpoints", kb, 16, both.p, both.len);
+	memcpy(rec, pk.pk, 32);
+	memcpy(rec + 32, kb, 16);
+	raw_put(dir, "meta", "key_history", strlen("key_history"), rec, 48);
+	raw_put(dir, "meta", "pubkey", strlen("pubkey"), epk.pk, 32);
+	verify_fails(dir, "not a system.key_rotated event");
+	/* A history that is not a whole number of records. */
+	raw_put(dir, "meta", "key_history", strlen("key_history"), rec, 47);
+	verify_fails(dir, "key history is malformed");
+	cairn_buf_free(&note);
+	cairn_buf_free(&both);
+	cairn_seckey_free(evil);
+}
+END_TEST
+
 START_TEST(test_writer_lock)
 {
 	cairn_store *s, *s2, *r;
@@ -542,6 +811,8 @@ suite(void)
 	tcase_add_test(tc, test_iter_seek);
 	tcase_add_test(tc, test_proofs);
 	tcase_add_test(tc, test_checkpoint_and_verify);
+	tcase_add_test(tc, test_key_rotation);
+	tcase_add_test(tc, test_forged_key_history);
 	tcase_add_test(tc, test_writer_lock);
 	tcase_add_test(tc, test_map_grow_and_ceiling);
 	tcase_add_test(tc, test_foreign_file);

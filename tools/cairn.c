@@ -26,6 +26,7 @@
 #include "note.h"
 #include "query.h"
 #include "report.h"
+#include "rfc3339.h"
 #include "rows.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@ static int cmd_checkpoint(int, char **);
 static int cmd_stat(int, char **);
 static int cmd_dump(int, char **);
 static int cmd_token(int, char **);
+static int cmd_rotate_key(int, char **);
 
 static const struct verb verbs[] = {
 	{ "init", cmd_init,
@@ -86,6 +88,13 @@ static const struct verb verbs[] = {
 	  "           --passphrase-fd N] [--latest]\n"
 	  "  Sign and store a checkpoint of the current tree and print it\n"
 	  "  (--latest: print the newest stored one instead)." },
+	{ "rotate-key", cmd_rotate_key,
+	  "rotate-key --new-key FILE [--store DIR] [--key FILE]\n"
+	  "           [--passphrase-file FILE | --passphrase-fd N]\n"
+	  "           [--new-passphrase-file FILE]\n"
+	  "  Replace the signing key (--key, the current one) by --new-key (from\n"
+	  "  cairn keygen): append system.key_rotated announcing it, and sign\n"
+	  "  that tree's checkpoint with both keys.  cairnd must be stopped." },
 	{ "stat", cmd_stat,
 	  "stat [--store DIR]\n"
 	  "  Entries, streams, size on disk, last checkpoint." },
@@ -118,7 +127,8 @@ static const struct verb verbs[] = {
 	  "  Write a signed, compressed export of KIND (realname takedown\n"
 	  "  screening account labeling system account-history) for [T1, T2)." },
 	{ "verify-export", cmd_verify_export,
-	  "verify-export FILE [--sig FILE.minisig] --pubkey KEY [--previous OLD]\n"
+	  "verify-export FILE [--sig FILE.minisig] --pubkey KEY [--pubkey KEY]...\n"
+	  "              [--previous OLD]\n"
 	  "  Check an export offline, one line per check; exit 1 on a failure." },
 	{ "token", cmd_token,
 	  "token add NAME --roles ROLES [--file FILE] | token revoke NAME [--file FILE]\n"
@@ -159,7 +169,7 @@ verb_usage(int rc)
 enum {
 	O_STORE = 256, O_KEY, O_ORIGIN, O_ENCRYPT, O_PASSFILE, O_PASSFD,
 	O_SOURCE, O_BATCH, O_RECEIPTS, O_CHECKPOINT, O_PUBKEY, O_HASH, O_SIZE,
-	O_LATEST, O_HELP, O_FROM, O_TO, O_ROLES, O_FILE
+	O_LATEST, O_HELP, O_FROM, O_TO, O_ROLES, O_FILE, O_NEWKEY, O_NEWPASSFILE
 };
 
 static const struct option longopts[] = {
@@ -172,6 +182,8 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, O_HELP },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "latest", no_argument, NULL, O_LATEST },
+	{ "new-key", required_argument, NULL, O_NEWKEY },
+	{ "new-passphrase-file", required_argument, NULL, O_NEWPASSFILE },
 	{ "origin", required_argument, NULL, O_ORIGIN },
 	{ "passphrase-fd", required_argument, NULL, O_PASSFD },
 	{ "passphrase-file", required_argument, NULL, O_PASSFILE },
@@ -187,7 +199,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	const char	*store, *key, *origin, *passfile, *source, *pubkey;
-	const char	*out, *roles, *file;
+	const char	*out, *roles, *file, *newkey, *newpassfile;
 	int		 has_from, has_to;
 	uint64_t	 from, to;
 	int		 passfd, encrypt, receipts, checkpoint, hash, latest;
@@ -253,6 +265,8 @@ parse_opts(int argc, char **argv, const int *allowed, struct opts *o)
 			break;
 		case O_ROLES: o->roles = optarg; break;
 		case O_FILE: o->file = optarg; break;
+		case O_NEWKEY: o->newkey = optarg; break;
+		case O_NEWPASSFILE: o->newpassfile = optarg; break;
 		default: usage(2);
 		}
 	}
@@ -881,18 +895,134 @@ cmd_checkpoint(int argc, char **argv)
 	return 0;
 }
 
+/* The system.key_rotated event announcing new, prepared for the store. */
+static cairn_event *
+rotation_event(const struct cairn_pubkey *old, const struct cairn_pubkey *new)
+{
+	struct cairn_catalog *cat;
+	struct cairn_verr errs[4];
+	struct timespec now;
+	cairn_event *ev;
+	json_t *j;
+	char oid[2 * CAIRN_KEYID_LEN + 1], nid[2 * CAIRN_KEYID_LEN + 1];
+	char b64[CAIRN_PUBKEY_B64_LEN + 1], id[64], t[CAIRN_RFC3339_LEN + 1];
+	size_t nerr = 0;
+	int rc;
+
+	cairn_keyid_format(old->keyid, oid);
+	cairn_keyid_format(new->keyid, nid);
+	cairn_pubkey_b64(new, b64, sizeof b64);
+	clock_gettime(CLOCK_REALTIME, &now);
+	cairn_rfc3339_format((int64_t)now.tv_sec * 1000000 +
+	    now.tv_nsec / 1000, t);
+	/* One rotation to a key: its id names the event. */
+	snprintf(id, sizeof id, "key-rotated-%s", nid);
+	if ((j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "type",
+	    "system.key_rotated", "time", t, "key_id", nid, "previous_key_id",
+	    oid, "public_key", b64)) == NULL)
+		cli_die(1, "out of memory");
+	if ((rc = cairn_catalog_default(&cat)) != 0)
+		cli_die(1, "catalog: %s", cairn_strerror(rc));
+	rc = cairn_event_prepare_json(cat, cli_source(), j, CAIRN_EVENT_SYSTEM,
+	    &ev, errs, 4, &nerr);
+	cairn_catalog_free(cat);
+	if (rc != 0)
+		cli_die(1, "system.key_rotated: %s%s%s", cairn_strerror(rc),
+		    nerr ? ": " : "", nerr ? errs[0].msg : "");
+	return ev;
+}
+
+static int
+cmd_rotate_key(int argc, char **argv)
+{
+	static const int allowed[] = { O_STORE, O_KEY, O_NEWKEY, O_PASSFILE,
+	    O_PASSFD, O_NEWPASSFILE, 0 };
+	struct cairn_seckey *osk, *nsk;
+	struct cairn_pubkey opk, npk;
+	struct cairn_store_info in;
+	struct cairn_receipt rcpt;
+	struct cairn_buf note = { 0 }, vk = { 0 };
+	struct opts o;
+	cairn_event *ev;
+	cairn_store *s;
+	const char *dir, *oldpath;
+	char oid[2 * CAIRN_KEYID_LEN + 1], nid[2 * CAIRN_KEYID_LEN + 1];
+	int rc;
+
+	if (parse_opts(argc, argv, allowed, &o) != argc || o.newkey == NULL)
+		usage(2);
+	dir = cli_store_dir(o.store);
+	oldpath = cli_key_path(o.key, dir);
+	/* The keys first: a bad one fails before the store is touched. */
+	osk = cli_load_key(oldpath, o.passfile, o.passfd);
+	nsk = cli_load_key(o.newkey, o.newpassfile ? o.newpassfile : o.passfile,
+	    o.passfd);
+	cairn_seckey_public(osk, &opk);
+	cairn_seckey_public(nsk, &npk);
+	if (sodium_memcmp(opk.pk, npk.pk, 32) == 0)
+		cli_die(1, "%s and %s are the same key: make a new one with "
+		    "cairn keygen", oldpath, o.newkey);
+	/*
+	 * One writer: rotation changes the key cairnd signs with, so it is
+	 * not sent through cairnd's socket; cairnd is stopped, and started
+	 * again with the new key (cairn(1), KEY ROTATION).
+	 */
+	if ((rc = cairn_store_open(dir, NULL, 0, &s)) == CAIRN_ELOCKED)
+		cli_die(1, "%s: the store is held by another writer (cairnd, or "
+		    "another cairn command): stop cairnd, run cairn rotate-key, "
+		    "point key = in cairn.conf at %s, then start cairnd", dir,
+		    o.newkey);
+	if (rc != 0)
+		s = cli_open_store(dir, 0);	/* says what is wrong, exits */
+	if ((rc = cairn_store_info(s, &in)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	cairn_keyid_format(opk.keyid, oid);
+	cairn_keyid_format(npk.keyid, nid);
+	if (sodium_memcmp(opk.pk, in.pubkey, 32) != 0)
+		cli_die(1, "%s (key id %s) is not the current key of %s: give "
+		    "the key its checkpoints are signed with now (--key)",
+		    oldpath, oid, dir);
+	ev = rotation_event(&opk, &npk);
+	rc = cairn_store_rotate(s, cairn_seckey_ed25519(osk),
+	    cairn_seckey_ed25519(nsk), ev, &rcpt, &note);
+	cairn_event_free(ev);
+	cairn_seckey_free(osk);
+	cairn_seckey_free(nsk);
+	if (rc != 0)
+		cli_die(1, "%s%s%s", cairn_strerror(rc),
+		    *cairn_store_errdetail(s) ? ": " : "",
+		    cairn_store_errdetail(s));
+	if (cairn_vkey_format(in.origin, npk.pk, &vk) != 0)
+		cli_die(1, "out of memory");
+	fprintf(stderr, "%s: %s: key %s replaced by key %s at tree size %llu "
+	    "(entry %llu, system.key_rotated); the checkpoint below is signed "
+	    "by both keys.\n"
+	    "  new verifier key: %s\n"
+	    "  next: point key = in cairn.conf at %s, start cairnd, and publish "
+	    "the new public key (regulators keep the old one for earlier "
+	    "exports)\n", cli_cmd, dir, oid, nid,
+	    (unsigned long long)rcpt.tree_size, (unsigned long long)rcpt.seq,
+	    (char *)vk.p, o.newkey);
+	print_note(&note);
+	cairn_buf_free(&note);
+	cairn_buf_free(&vk);
+	cairn_store_close(s);
+	return 0;
+}
+
 static int
 cmd_stat(int argc, char **argv)
 {
 	static const int allowed[] = { O_STORE, 0 };
 	struct cairn_store_info in;
+	struct cairn_store_key keys[CAIRN_MAX_KEYS];
 	struct cairn_checkpoint cp;
 	struct cairn_buf note = { 0 }, vk = { 0 };
 	struct opts o;
 	cairn_store *s;
 	const uint8_t *body;
 	char ts[32], hex[CAIRN_HEX_LEN + 1];
-	size_t blen;
+	size_t blen, nkeys, k;
 	int i, rc;
 
 	if (parse_opts(argc, argv, allowed, &o) != argc)
@@ -904,6 +1034,16 @@ cmd_stat(int argc, char **argv)
 	printf("origin       %s\n", in.origin);
 	if (cairn_vkey_format(in.origin, in.pubkey, &vk) == 0)
 		printf("verifier key %s\n", (char *)vk.p);
+	if (cairn_store_keys(s, keys, &nkeys) == 0)
+		for (k = 0; k + 1 < nkeys; k++) {
+			vk.len = 0;
+			if (cairn_vkey_format(in.origin, keys[k].pubkey, &vk) != 0)
+				continue;
+			printf("retired key  %s\n             signed tree sizes "
+			    "%llu to %llu\n", (char *)vk.p,
+			    (unsigned long long)keys[k].first_size,
+			    (unsigned long long)keys[k].last_size);
+		}
 	printf("entries      %llu\n", (unsigned long long)in.size);
 	for (i = 0; i < CAIRN_NSTREAMS; i++)
 		printf("  %-10s %llu\n", cairn_stream_names[i],

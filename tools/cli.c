@@ -187,7 +187,7 @@ struct cairn_seckey *
 cli_load_key(const char *path, const char *passfile, int passfd)
 {
 	struct cairn_seckey *sk = NULL;
-	char *pass = NULL;
+	char *pass = NULL, prompt[PATH_MAX + 32];
 	int enc, rc;
 
 	enc = cairn_seckey_is_encrypted(path);
@@ -201,7 +201,9 @@ cli_load_key(const char *path, const char *passfile, int passfd)
 	if (enc != 0 && enc != 1)
 		cli_die(1, "%s: %s", path, cairn_strerror(enc));
 	if (enc) {
-		pass = cli_passphrase(passfile, passfd, "Passphrase: ", 0);
+		/* Say which key: rotate-key asks for two. */
+		snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
+		pass = cli_passphrase(passfile, passfd, prompt, 0);
 		if (pass == NULL)
 			cli_die(1, "%s is encrypted: give its passphrase with "
 			    "--passphrase-file or --passphrase-fd, or run on a "

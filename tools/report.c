@@ -26,6 +26,8 @@
 #include "rows.h"
 #include "rfc3339.h"
 
+#define MAX_PUBKEYS	16	/* --pubkey given to verify-export */
+
 extern const unsigned char cairn_export_xsl[];
 extern const size_t cairn_export_xsl_len;
 
@@ -51,11 +53,12 @@ verify_usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 "usage: cairn verify-export FILE [--sig FILE.minisig] --pubkey KEY\n"
-"     [--previous OLD_EXPORT] [--quiet]\n"
+"     [--pubkey KEY]... [--previous OLD_EXPORT] [--quiet]\n"
 "  Check an export offline: signature, zstd, schema, checkpoints,\n"
 "  consistency, every entry's hash and fields, completeness, inclusion\n"
 "  proofs, summary and findings.  One line per check; exit status 1 if\n"
-"  any fails.  Needs no store: it trusts only the key given.\n");
+"  any fails.  Needs no store: it trusts only the keys given (several\n"
+"  when the export spans a key rotation: each signature by one of them).\n");
 	exit(rc);
 }
 
@@ -442,15 +445,21 @@ cmd_verify_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cairn_export_check chk;
-	struct cairn_pubkey pub;
-	const char *pubpath = NULL;
+	struct cairn_pubkey pub[MAX_PUBKEYS];
+	const char *pubpath[MAX_PUBKEYS];
+	size_t npub = 0, i;
 	int c, rc, quiet = 0;
 
 	memset(&chk, 0, sizeof chk);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': chk.sigpath = optarg; break;
-		case 'p': pubpath = optarg; break;
+		case 'p':
+			if (npub == MAX_PUBKEYS)
+				cli_die(2, "--pubkey: at most %d keys",
+				    MAX_PUBKEYS);
+			pubpath[npub++] = optarg;
+			break;
 		case 'P': chk.previous = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'N': chk.skip_schema = 1; break;
@@ -458,15 +467,16 @@ cmd_verify_export(int argc, char **argv)
 		default: verify_usage(2);
 		}
 	}
-	if (optind != argc - 1 || pubpath == NULL)
+	if (optind != argc - 1 || npub == 0)
 		verify_usage(2);
-	if ((rc = cairn_pubkey_load(pubpath, &pub)) != 0)
-		cli_die(2, "%s: not a minisign public key: %s", pubpath,
-		    cairn_strerror(rc));
+	for (i = 0; i < npub; i++)
+		if ((rc = cairn_pubkey_load(pubpath[i], &pub[i])) != 0)
+			cli_die(2, "%s: not a minisign public key: %s",
+			    pubpath[i], cairn_strerror(rc));
 	chk.path = argv[optind];
 	chk.say = print_check;
 	chk.arg = &quiet;
-	rc = cairn_export_verify(&pub, &chk);
+	rc = cairn_export_verify_keys(pub, npub, &chk);
 	if (!quiet)
 		printf("%s: %s (%" PRIu64 " entries; schema %.2f s, checks "
 		    "%.2f s)\n", chk.path, rc == 0 ? "verified" : "FAILED",
