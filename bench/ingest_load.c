@@ -19,6 +19,20 @@
  *   ingest_load [options] relp PORT N [WINDOW]
  *	a minimal RELP client (one session) keeping up to WINDOW (default 128)
  *	syslog frames unacknowledged; counts "rsp 200" answers.
+ *   ingest_load [options] tcp-rate HOST PORT RATE SECONDS CONNS
+ *	like tcp, but paced: RATE events/s spread over CONNS connections for
+ *	SECONDS (open loop: a sender held back by the receiver catches up),
+ *	RATE 0 as fast as the receiver reads; events carry the current time.
+ *	No completion check: the caller watches the receiver.
+ *   ingest_load [options] http-rate PORT TOKEN RATE BATCH SECONDS CONNS
+ *	like http, but paced: batches of BATCH sent on the schedule of RATE
+ *	events/s by whichever of CONNS connections is idle (RATE 0: back to
+ *	back); send-to-receipt latency of each batch.
+ *	Both paced modes print a line every -i seconds ("interval=K t_s=..
+ *	events=.. events_per_s=.." and, for http-rate, p50_ms, p99_ms,
+ *	max_ms and p99_sched_ms, the latter from the request's scheduled
+ *	time, so that a send delayed by busy connections counts) before the
+ *	usual result line.
  *
  * Options (before the mode):
  *   -p PREFIX	event ids are PREFIX-i (default "b"): runs that must not be
@@ -29,6 +43,9 @@
  *		admin token) has grown by N
  *   -f FILE	completion: FILE has N more lines
  *   -t SECONDS	give up waiting for completion after this long (default 600)
+ *   -a N	events name N distinct accounts u-0 ... (default 1000)
+ *   -k N	one JSON event in N is a content.takedown (default none)
+ *   -i SECONDS	paced modes: the interval of their progress lines (default 60)
  *
  * Output: "events=N wall_s=.. events_per_s=.. cpu_s=.. events_per_cpu_s=..",
  * plus mode-specific fields.  Exit status 0 if every event was delivered
@@ -61,7 +78,8 @@
 #include <unistd.h>
 
 #define EVENT_BYTES	300	/* syslog message or JSON object, bytes */
-#define ACCOUNTS	1000	/* distinct accounts */
+#define ACCOUNTS	1000	/* distinct accounts (default of -a) */
+#define FIXED_STAMP	"2026-11-29T08:00:00"	/* events' time, unpaced modes */
 #define POLL_NS		5000000LL	/* completion polling interval */
 #define RESP_MAX	(64 * 1024)	/* HTTP response headers, bytes */
 
@@ -71,6 +89,9 @@ static int metrics_port = -1;
 static const char *metrics_token;
 static const char *watch_file;
 static double timeout_s = 600;
+static long accounts = ACCOUNTS;
+static long takedown_every;
+static double interval_s = 60;
 
 /* Prints a message and exits 2 (usage and setup errors). */
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -241,50 +262,85 @@ pad_text(void)
 	return pad;
 }
 
+/* The current time at +08:00, the events' zone, as "YYYY-MM-DDTHH:MM:SS". */
+static void
+stamp_now(char *out, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec + 8 * 3600;
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
 /*
  * The RFC 5424 message of event i, padded with its note to EVENT_BYTES:
  * facility 13 (log audit), severity 6, the event in the cairn@32473 SD
- * element (RFC 5424 section 6.3), the MSG a short text.
+ * element (RFC 5424 section 6.3), the MSG a short text.  stamp is the
+ * second of its time (FIXED_STAMP, or stamp_now() for the paced modes).
  */
 static int
-make_syslog(char *out, size_t cap, long i)
+make_syslog(char *out, size_t cap, long i, const char *stamp)
 {
-#define SYSLOG_FMT "<110>1 2026-11-29T08:00:00.%06ld+08:00 platform.example.com" \
+#define SYSLOG_FMT "<110>1 %s.%06ld+08:00 platform.example.com" \
 	" platform - audit [cairn@32473 id=\"%s-%ld\" type=\"account.created\"" \
 	" account=\"u-%ld\" account_kind=\"personal\" via=\"direct\"" \
 	" actor=\"system:signup\" clause=\"1.1.1\" note=\"bench %.*s\"]" \
 	" account created"
 	int len, padlen;
 
-	len = snprintf(out, cap, SYSLOG_FMT, i % 1000000, prefix, i,
-	    i % ACCOUNTS, 0, "");
+	len = snprintf(out, cap, SYSLOG_FMT, stamp, i % 1000000, prefix, i,
+	    i % accounts, 0, "");
 	padlen = len < EVENT_BYTES ? EVENT_BYTES - len : 0;
-	len = snprintf(out, cap, SYSLOG_FMT, i % 1000000, prefix, i,
-	    i % ACCOUNTS, padlen, pad_text());
+	len = snprintf(out, cap, SYSLOG_FMT, stamp, i % 1000000, prefix, i,
+	    i % accounts, padlen, pad_text());
 	if (len < 0 || (size_t)len >= cap)
 		die("message buffer too small");
 	return len;
 #undef SYSLOG_FMT
 }
 
-/* The JSON object of event i, the same fields as the syslog message's. */
+/*
+ * The JSON object of event i, the same fields as the syslog message's; with
+ * -k N, one event in N is a content.takedown instead (stream takedown, so
+ * that a takedown export has entries to carry).
+ */
 static int
-make_json(char *out, size_t cap, long i)
+make_json(char *out, size_t cap, long i, const char *stamp)
 {
 #define JSON_FMT "{\"id\":\"%s-%ld\",\"type\":\"account.created\"," \
-	"\"time\":\"2026-11-29T08:00:00.%06ld+08:00\",\"account\":\"u-%ld\"," \
+	"\"time\":\"%s.%06ld+08:00\",\"account\":\"u-%ld\"," \
 	"\"account_kind\":\"personal\",\"via\":\"direct\"," \
 	"\"actor\":\"system:signup\",\"clause\":\"1.1.1\",\"note\":\"bench %.*s\"}"
+#define TAKEDOWN_FMT "{\"id\":\"%s-%ld\",\"type\":\"content.takedown\"," \
+	"\"time\":\"%s.%06ld+08:00\",\"account\":\"u-%ld\"," \
+	"\"clause\":\"2.2.5\",\"actor\":\"system:moderation\"," \
+	"\"content_id\":\"out-%ld\",\"content_kind\":\"output\"," \
+	"\"category\":\"2.2.5(h)\",\"detection\":\"automated\"," \
+	"\"automated_decision\":\"fully\",\"action\":\"block_transmission\"," \
+	"\"detected_at\":\"%s+08:00\",\"decided_at\":\"%s+08:00\"," \
+	"\"applied_at\":\"%s+08:00\"}"
 	int len, padlen;
 
-	len = snprintf(out, cap, JSON_FMT, prefix, i, i % 1000000, i % ACCOUNTS,
-	    0, "");
+	if (takedown_every > 0 && i % takedown_every == takedown_every - 1) {
+		len = snprintf(out, cap, TAKEDOWN_FMT, prefix, i, stamp,
+		    i % 1000000, i % accounts, i, stamp, stamp, stamp);
+		if (len < 0 || (size_t)len >= cap)
+			die("event buffer too small");
+		return len;
+	}
+	len = snprintf(out, cap, JSON_FMT, prefix, i, stamp, i % 1000000,
+	    i % accounts, 0, "");
 	padlen = len < EVENT_BYTES ? EVENT_BYTES - len : 0;
-	len = snprintf(out, cap, JSON_FMT, prefix, i, i % 1000000, i % ACCOUNTS,
-	    padlen, pad_text());
+	len = snprintf(out, cap, JSON_FMT, prefix, i, stamp, i % 1000000,
+	    i % accounts, padlen, pad_text());
 	if (len < 0 || (size_t)len >= cap)
 		die("event buffer too small");
 	return len;
+#undef TAKEDOWN_FMT
 #undef JSON_FMT
 }
 
@@ -568,7 +624,7 @@ run_tcp(const char *host, int port, long n, int conns)
 	/* Octet counting: "MSG-LEN SP SYSLOG-MSG" (RFC 6587 section 3.4.1). */
 	for (i = 0; i < n; i++) {
 		off[i] = all.len;
-		len = make_syslog(msg, sizeof msg, i);
+		len = make_syslog(msg, sizeof msg, i, FIXED_STAMP);
 		buf_printf(&all, "%d %s", len, msg);
 	}
 	off[n] = all.len;
@@ -681,7 +737,7 @@ run_http(int port, const char *token, long n, long batch, int conns)
 	    (h = calloc((size_t)conns, sizeof *h)) == NULL)
 		die("out of memory");
 	for (i = 0; i < n; i++) {
-		make_json(ev, sizeof ev, i);
+		make_json(ev, sizeof ev, i, FIXED_STAMP);
 		buf_printf(&bodies[i / batch], "%s\n", ev);
 	}
 	pthread_barrier_init(&start, NULL, (unsigned)conns + 1);
@@ -756,7 +812,7 @@ lat_worker(void *arg)
 	/* An idle connection takes the next request and sends it on time:
 	 * open loop, so a slow answer does not slow the offered rate. */
 	while ((i = __atomic_fetch_add(l->next, 1, __ATOMIC_RELAXED)) < l->total) {
-		len = make_json(ev, sizeof ev, i);
+		len = make_json(ev, sizeof ev, i, FIXED_STAMP);
 		due = l->t0 + (int64_t)((double)i * 1e9 / l->rate);
 		sleep_until(due);
 		if (fd < 0 && (fd = dial("127.0.0.1", l->port)) < 0) {
@@ -867,6 +923,389 @@ run_latency(int port, const char *token, double rate, double secs, int conns)
 	return bad ? 1 : 0;
 }
 
+/* --- paced modes: tcp-rate, http-rate ------------------------------------ */
+
+/*
+ * Both run for SECONDS at RATE events/s (0: as fast as the receiver takes
+ * them) and print a line every -i seconds (default 60) so that a long run
+ * can be followed and sampled while it goes; events carry the current time
+ * and, with -a, a wider set of accounts.
+ */
+
+#define TICK_NS		2000000LL	/* paced TCP: shortest sleep */
+
+/* The end of interval k (ns), capped at the end of the run. */
+static int64_t
+interval_end(int64_t t0, double secs, long k)
+{
+	double e = (double)(k + 1) * interval_s;
+
+	if (e > secs)
+		e = secs;
+	return t0 + (int64_t)(e * 1e9);
+}
+
+/* The number of intervals in a run of secs. */
+static long
+interval_count(double secs)
+{
+	long n = (long)(secs / interval_s);
+
+	if ((double)n * interval_s < secs)
+		n++;
+	return n > 0 ? n : 1;
+}
+
+struct tpace {
+	pthread_t	 thr;
+	const char	*host;
+	int		 port;
+	int		 k, conns;
+	double		 rate;		/* events/s on this connection; 0: flat out */
+	int64_t		 t0, t_end;
+	long		 sent;		/* events written (atomic) */
+	int		 rc;
+};
+
+/* Writes connection k's share of the events (k, k + conns, ...) on its
+ * schedule, a few at a time, until the end of the run. */
+static void *
+tcp_pacer(void *arg)
+{
+	struct tpace *s = arg;
+	struct buf out = { 0 };
+	char msg[1024], stamp[32];
+	int64_t now, next;
+	long due, n, j;
+	int fd, len;
+
+	if ((fd = dial(s->host, s->port)) < 0) {
+		s->rc = -1;
+		return NULL;
+	}
+	sleep_until(s->t0);
+	for (;;) {
+		now = now_ns();
+		if (now >= s->t_end)
+			break;
+		if (s->rate > 0)
+			due = (long)((double)(now - s->t0) * s->rate / 1e9) + 1;
+		else
+			due = s->sent + 256;
+		if ((n = due - s->sent) <= 0) {
+			/* Ahead of schedule: wait for the next event's time,
+			 * or a tick, so that a write carries a few events. */
+			next = s->t0 + (int64_t)((double)s->sent * 1e9 / s->rate);
+			sleep_until(next > now + TICK_NS ? next : now + TICK_NS);
+			continue;
+		}
+		/* A sender that fell behind catches up 1,000 at a time. */
+		if (n > 1000)
+			n = 1000;
+		stamp_now(stamp, sizeof stamp);
+		out.len = 0;
+		for (j = 0; j < n; j++) {
+			len = make_syslog(msg, sizeof msg,
+			    (s->sent + j) * s->conns + s->k, stamp);
+			buf_printf(&out, "%d %s", len, msg);
+		}
+		if (writeall(fd, out.p, out.len) != 0) {
+			s->rc = -1;
+			break;
+		}
+		__atomic_store_n(&s->sent, s->sent + n, __ATOMIC_RELAXED);
+	}
+	shutdown(fd, SHUT_WR);
+	close(fd);
+	free(out.p);
+	return NULL;
+}
+
+/* The events written so far over all connections. */
+static long
+tcp_sent(struct tpace *s, int conns)
+{
+	long sum = 0;
+	int k;
+
+	for (k = 0; k < conns; k++)
+		sum += __atomic_load_n(&s[k].sent, __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* tcp-rate: paced syslog over TCP, a line per interval, then the result. */
+static int
+run_tcp_rate(const char *host, int port, double rate, double secs, int conns)
+{
+	struct tpace *s;
+	long k, nint, sent, prev = 0;
+	int64_t t0, t1, te;
+	double cpu0, cpu1, due;
+	int c, failed = 0;
+
+	if ((s = calloc((size_t)conns, sizeof *s)) == NULL)
+		die("out of memory");
+	nint = interval_count(secs);
+	t0 = now_ns() + 100000000LL;
+	for (c = 0; c < conns; c++) {
+		s[c].host = host;
+		s[c].port = port;
+		s[c].k = c;
+		s[c].conns = conns;
+		s[c].rate = rate / conns;
+		s[c].t0 = t0;
+		s[c].t_end = t0 + (int64_t)(secs * 1e9);
+		if (pthread_create(&s[c].thr, NULL, tcp_pacer, &s[c]) != 0)
+			die("pthread_create failed");
+	}
+	cpu0 = receiver_cpu();
+	for (k = 0; k < nint; k++) {
+		te = interval_end(t0, secs, k);
+		sleep_until(te);
+		sent = tcp_sent(s, conns);
+		due = rate * (double)(te - t0) / 1e9;
+		printf("interval=%ld t_s=%.0f sent=%ld events_per_s=%.0f "
+		    "total=%ld behind=%.0f\n", k + 1, (double)(te - t0) / 1e9,
+		    sent - prev, (double)(sent - prev) * 1e9 /
+		    (double)(te - (k ? interval_end(t0, secs, k - 1) : t0)),
+		    sent, rate > 0 && due > (double)sent ? due - (double)sent : 0);
+		prev = sent;
+	}
+	for (c = 0; c < conns; c++) {
+		pthread_join(s[c].thr, NULL);
+		failed |= s[c].rc;
+	}
+	t1 = now_ns();
+	cpu1 = receiver_cpu();
+	sent = tcp_sent(s, conns);
+	report("tcp-rate", sent, t0, t1, cpu0, cpu1);
+	printf(" rate=%.0f conns=%d sent=%ld failed=%d\n", rate, conns, sent,
+	    failed ? 1 : 0);
+	free(s);
+	return failed ? 1 : 0;
+}
+
+/* One interval of http-rate: its requests and their latencies (ms). */
+struct ival {
+	long	 issued, done, ok, bad, late;
+	double	*lat, *dlat;	/* send -> receipt; schedule -> receipt */
+	size_t	 n, cap;
+};
+
+struct hpace {
+	int		 port;
+	const char	*token;
+	double		 reqrate;	/* requests/s; 0: flat out */
+	long		 batch;
+	long		 total;		/* requests, when paced */
+	int64_t		 t0, t_end;
+	long		 next;		/* the next request to claim */
+	long		 nint;
+	struct ival	*iv;
+	pthread_mutex_t	 mu;
+};
+
+/* Appends a latency pair to an interval (under the mutex). */
+static void
+ival_add(struct ival *v, double lat, double dlat)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 1024;
+		if ((v->lat = realloc(v->lat, v->cap * sizeof *v->lat)) == NULL ||
+		    (v->dlat = realloc(v->dlat, v->cap * sizeof *v->dlat)) == NULL)
+			die("out of memory");
+	}
+	v->lat[v->n] = lat;
+	v->dlat[v->n] = dlat;
+	v->n++;
+}
+
+/* Sends batches on their schedule (or back to back) on one keep-alive
+ * connection, each counted in the interval it was due (or sent) in. */
+static void *
+http_pacer(void *arg)
+{
+	struct hpace *h = arg;
+	struct buf body = { 0 };
+	char ev[1024], stamp[32], *resp;
+	int64_t due, ts, te;
+	long r, j, b;
+	int fd, st;
+
+	if ((resp = malloc(RESP_MAX)) == NULL)
+		return NULL;
+	fd = dial("127.0.0.1", h->port);
+	for (;;) {
+		/* Claiming and counting under the lock: an interval is
+		 * complete once its last request is claimed and done. */
+		pthread_mutex_lock(&h->mu);
+		if (h->reqrate > 0) {
+			if ((r = h->next) >= h->total) {
+				pthread_mutex_unlock(&h->mu);
+				break;
+			}
+			due = h->t0 + (int64_t)((double)r * 1e9 / h->reqrate);
+		} else {
+			r = h->next;
+			if ((due = now_ns()) >= h->t_end) {
+				pthread_mutex_unlock(&h->mu);
+				break;
+			}
+		}
+		h->next++;
+		b = (long)((double)(due - h->t0) / 1e9 / interval_s);
+		if (b >= h->nint)
+			b = h->nint - 1;
+		h->iv[b].issued++;
+		pthread_mutex_unlock(&h->mu);
+
+		/* The body is made before its time, so that making it does
+		 * not count as lateness. */
+		stamp_now(stamp, sizeof stamp);
+		body.len = 0;
+		for (j = 0; j < h->batch; j++) {
+			make_json(ev, sizeof ev, r * h->batch + j, stamp);
+			buf_printf(&body, "%s\n", ev);
+		}
+		sleep_until(due);
+		ts = now_ns();
+		if (fd < 0 && (fd = dial("127.0.0.1", h->port)) < 0)
+			st = -1;
+		else
+			st = http_post(&fd, h->token, "application/x-ndjson",
+			    body.p, body.len, resp, RESP_MAX);
+		te = now_ns();
+		pthread_mutex_lock(&h->mu);
+		if (st == 200) {
+			h->iv[b].ok++;
+			ival_add(&h->iv[b], (double)(te - ts) / 1e6,
+			    (double)(te - due) / 1e6);
+		} else
+			h->iv[b].bad++;
+		/* Sent more than a millisecond after its time: no idle
+		 * connection (or no CPU) in the client. */
+		if (h->reqrate > 0 && ts - due > 1000000)
+			h->iv[b].late++;
+		h->iv[b].done++;
+		pthread_mutex_unlock(&h->mu);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(body.p);
+	free(resp);
+	return NULL;
+}
+
+/* Prints the latency fields of n pairs, sorting them: p50/p99/max after
+ * the send, p99 after the schedule (which counts a late send's wait). */
+static void
+print_latency(double *lat, double *dlat, size_t n)
+{
+	qsort(lat, n, sizeof *lat, cmp_double);
+	qsort(dlat, n, sizeof *dlat, cmp_double);
+	printf(" p50_ms=%.2f p99_ms=%.2f max_ms=%.2f p99_sched_ms=%.2f",
+	    quantile(lat, (long)n, 0.50), quantile(lat, (long)n, 0.99),
+	    n ? lat[n - 1] : 0, quantile(dlat, (long)n, 0.99));
+}
+
+/* http-rate: paced NDJSON batches, a line per interval with the latencies
+ * of the requests due in it, then the result. */
+static int
+run_http_rate(int port, const char *token, double rate, long batch,
+    double secs, int conns)
+{
+	struct hpace h;
+	pthread_t *thr;
+	struct ival *v, all = { 0 };
+	int64_t t0, t1, te, start;
+	double cpu0, cpu1;
+	long k, want, waited;
+	size_t i;
+	int c;
+
+	memset(&h, 0, sizeof h);
+	h.port = port;
+	h.token = token;
+	h.batch = batch;
+	h.reqrate = rate / (double)batch;
+	h.total = (long)(h.reqrate * secs);
+	h.nint = interval_count(secs);
+	if (rate > 0 && h.total <= 0)
+		die("nothing to send");
+	if ((h.iv = calloc((size_t)h.nint, sizeof *h.iv)) == NULL ||
+	    (thr = calloc((size_t)conns, sizeof *thr)) == NULL)
+		die("out of memory");
+	pthread_mutex_init(&h.mu, NULL);
+	/* A little ahead, so every connection is up by the first request. */
+	t0 = h.t0 = now_ns() + 100000000LL;
+	h.t_end = t0 + (int64_t)(secs * 1e9);
+	for (c = 0; c < conns; c++)
+		if (pthread_create(&thr[c], NULL, http_pacer, &h) != 0)
+			die("pthread_create failed");
+	cpu0 = receiver_cpu();
+	for (k = 0; k < h.nint; k++) {
+		te = interval_end(t0, secs, k);
+		start = k ? interval_end(t0, secs, k - 1) : t0;
+		sleep_until(te);
+		/* Paced: requests due up to te must be claimed; then every
+		 * claimed request of the interval answered (a minute at most:
+		 * the line then says how many are pending). */
+		want = (long)((double)(te - t0) / 1e9 * h.reqrate);
+		if (want > h.total)
+			want = h.total;
+		for (waited = 0; waited < 60000; waited += 5) {
+			pthread_mutex_lock(&h.mu);
+			c = (h.reqrate <= 0 || h.next >= want) &&
+			    h.iv[k].done == h.iv[k].issued;
+			pthread_mutex_unlock(&h.mu);
+			if (c)
+				break;
+			sleep_until(now_ns() + 5000000LL);
+		}
+		pthread_mutex_lock(&h.mu);
+		v = &h.iv[k];
+		printf("interval=%ld t_s=%.0f requests=%ld ok=%ld failed=%ld "
+		    "pending=%ld late=%ld events=%ld events_per_s=%.0f", k + 1,
+		    (double)(te - t0) / 1e9, v->issued, v->ok, v->bad,
+		    v->issued - v->done, v->late, v->ok * batch,
+		    (double)(v->ok * batch) * 1e9 / (double)(te - start));
+		/* Sorted copies: a late answer may still add to v. */
+		all.n = 0;
+		for (i = 0; i < v->n; i++)
+			ival_add(&all, v->lat[i], v->dlat[i]);
+		pthread_mutex_unlock(&h.mu);
+		print_latency(all.lat, all.dlat, all.n);
+		putchar('\n');
+	}
+	for (c = 0; c < conns; c++)
+		pthread_join(thr[c], NULL);
+	t1 = now_ns();
+	cpu1 = receiver_cpu();
+	all.n = 0;
+	for (k = 0; k < h.nint; k++) {
+		v = &h.iv[k];
+		all.issued += v->issued;
+		all.ok += v->ok;
+		all.bad += v->bad;
+		all.late += v->late;
+		for (i = 0; i < v->n; i++)
+			ival_add(&all, v->lat[i], v->dlat[i]);
+		free(v->lat);
+		free(v->dlat);
+	}
+	report("http-rate", all.ok * batch, t0, t1, cpu0, cpu1);
+	printf(" rate=%.0f batch=%ld conns=%d requests=%ld failed=%ld late=%ld",
+	    rate, batch, conns, all.issued, all.bad, all.late);
+	print_latency(all.lat, all.dlat, all.n);
+	putchar('\n');
+	pthread_mutex_destroy(&h.mu);
+	free(all.lat);
+	free(all.dlat);
+	free(h.iv);
+	free(thr);
+	return all.bad ? 1 : 0;
+}
+
 /* --- relp ----------------------------------------------------------------- */
 
 /*
@@ -969,7 +1408,7 @@ run_relp(int port, long n, long window)
 	while (acks + nacks < n) {
 		/* Keep the window full: frames go out as acks come back. */
 		while (sent < n && sent - (acks + nacks) < window) {
-			len = make_syslog(msg, sizeof msg, sent);
+			len = make_syslog(msg, sizeof msg, sent, FIXED_STAMP);
 			buf_printf(&out, "%ld syslog %d %s\n", txnr++, len, msg);
 			sent++;
 		}
@@ -1040,11 +1479,14 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: ingest_load [-p prefix] [-c pid] [-m port:token] [-f file] "
-	    "[-t secs] mode ...\n"
+	    "[-t secs] [-a n] [-k n] [-i secs] mode ...\n"
 	    "  tcp HOST PORT N CONNS\n"
 	    "  http PORT TOKEN N BATCH CONNS\n"
 	    "  http-latency PORT TOKEN RATE SECONDS [CONNS]\n"
-	    "  relp PORT N [WINDOW]\n");
+	    "  relp PORT N [WINDOW]\n"
+	    "  tcp-rate HOST PORT RATE SECONDS CONNS\n"
+	    "  http-rate PORT TOKEN RATE BATCH SECONDS CONNS\n"
+	    "options: -a accounts, -k takedown_every, -i interval_secs\n");
 	exit(2);
 }
 
@@ -1069,7 +1511,7 @@ main(int argc, char **argv)
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt(argc, argv, "+p:c:m:f:t:")) != -1) {
+	while ((c = getopt(argc, argv, "+p:c:m:f:t:a:k:i:")) != -1) {
 		switch (c) {
 		case 'p':
 			prefix = optarg;
@@ -1089,6 +1531,15 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			timeout_s = (double)num(optarg);
+			break;
+		case 'a':
+			accounts = num(optarg);
+			break;
+		case 'k':
+			takedown_every = num(optarg);
+			break;
+		case 'i':
+			interval_s = (double)num(optarg);
 			break;
 		default:
 			usage();
@@ -1112,5 +1563,14 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "relp") == 0 && (argc == 3 || argc == 4))
 		return run_relp((int)num(argv[1]), num(argv[2]),
 		    argc == 4 ? num(argv[3]) : 128);
+	/* RATE 0: as fast as the receiver takes the events. */
+	if (strcmp(argv[0], "tcp-rate") == 0 && argc == 6)
+		return run_tcp_rate(argv[1], (int)num(argv[2]),
+		    strcmp(argv[3], "0") == 0 ? 0 : (double)num(argv[3]),
+		    (double)num(argv[4]), (int)num(argv[5]));
+	if (strcmp(argv[0], "http-rate") == 0 && argc == 7)
+		return run_http_rate((int)num(argv[1]), argv[2],
+		    strcmp(argv[3], "0") == 0 ? 0 : (double)num(argv[3]),
+		    num(argv[4]), (double)num(argv[5]), (int)num(argv[6]));
 	usage();
 }
