@@ -163,6 +163,10 @@ void	cairn_iter_free(cairn_iter *);
  * entry whose stored leaf it compares (cairn_iter_leaf; rows.h).
  */
 void	cairn_iter_lazy(cairn_iter *, int on);
+/* Takes a new snapshot if the iterator's is older than 100 ms (an
+ * iterator renews itself as it goes; this is for one a merge leaves
+ * waiting), so that a long scan does not pin pages the writer frees. */
+int	cairn_iter_refresh(cairn_iter *);
 /* The leaf hash stored in the tree for entry seq, read in the iterator's
  * transaction; CAIRN_ECORRUPT if there is none. */
 int	cairn_iter_leaf(cairn_iter *, uint64_t seq, uint8_t out[CAIRN_HASH_LEN]);

@@ -583,6 +583,12 @@ cairn_merge_next(struct cairn_merge *m, const struct cairn_entry **out)
 				return rc;
 	} else if (m->last >= 0 && (rc = merge_advance(m, m->last)) != 0)
 		return rc;
+	/* Streams that advance rarely (or have ended) keep their snapshot
+	 * fresh too; their heads are copies, so nothing read is lost. */
+	if ((++m->calls & 15) == 0)
+		for (i = 0; i < m->n; i++)
+			if (i != m->last && (rc = cairn_iter_refresh(m->it[i])) != 0)
+				return rc;
 	for (i = 0; i < m->n; i++)
 		if (m->have[i] && (best < 0 || m->head[i].seq < m->head[best].seq))
 			best = i;

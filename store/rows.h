@@ -191,6 +191,7 @@ struct cairn_merge {
 	struct cairn_entry	 head[CAIRN_NSTREAMS];
 	int			 have[CAIRN_NSTREAMS];
 	int			 n, started, last;
+	unsigned		 calls;		/* cairn_merge_next, for refreshing */
 	int64_t			 since;
 };
 /* stream NULL: every stream; CAIRN_EINVAL for an unknown one. */

@@ -36,6 +36,7 @@
 #define DEFAULT_MAP	(1ULL << 30)
 #define DEFAULT_MAX	(1ULL << 40)
 #define RENEW_EVERY	65536	/* entries between read-transaction renewals */
+#define RENEW_MS	100	/* and at least this often (milliseconds) */
 #define MAX_ENTRY	(256 * 1024)
 
 static const uint8_t zero32[CAIRN_HASH_LEN];
@@ -88,6 +89,7 @@ struct cairn_iter {
 	int		 started;
 	int		 lazy;		/* cairn_iter_lazy: no stored leaf */
 	unsigned	 since_renew;
+	int64_t		 renewed_ms;	/* monotonic, when the snapshot was taken */
 	struct cairn_buf buf;
 };
 
@@ -1325,6 +1327,16 @@ cairn_store_get(cairn_store *s, uint64_t seq, struct cairn_buf *buf,
 	return rc;
 }
 
+/* Milliseconds on the monotonic clock. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int
 iter_new(cairn_store *s, int kind, cairn_iter **out)
 {
@@ -1339,6 +1351,7 @@ iter_new(cairn_store *s, int kind, cairn_iter **out)
 		free(it);
 		return rc;
 	}
+	it->renewed_ms = mono_ms();
 	*out = it;
 	return 0;
 }
@@ -1397,16 +1410,26 @@ cairn_iter_stream(cairn_store *s, const char *stream, int64_t since,
 	return 0;
 }
 
-/* Renews a long scan's read transaction so freed pages can be reused;
- * safe for an append-only log: what was read stays as it was. */
+/*
+ * Renews a long scan's read transaction so freed pages can be reused:
+ * every RENEW_EVERY entries, and when its snapshot is older than RENEW_MS
+ * (the clock is read every 16 entries), so that a slow scan does not pin
+ * the pages the writer frees meanwhile.  Safe for an append-only log: what
+ * was read stays as it was.
+ */
 static int
-iter_renew(cairn_iter *it)
+iter_renew(cairn_iter *it, int force)
 {
 	int rc;
 
-	if (++it->since_renew < RENEW_EVERY)
+	if (!force && ++it->since_renew < RENEW_EVERY &&
+	    ((it->since_renew & 15) != 0 ||
+	    mono_ms() - it->renewed_ms < RENEW_MS))
+		return 0;
+	if (force && mono_ms() - it->renewed_ms < RENEW_MS)
 		return 0;
 	it->since_renew = 0;
+	it->renewed_ms = mono_ms();
 	mdb_txn_reset(it->txn);
 	if ((rc = mdb_txn_renew(it->txn)) != 0)
 		return mdbrc(rc);
@@ -1422,7 +1445,7 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	uint64_t seq;
 	int rc, op;
 
-	if ((rc = iter_renew(it)) < 0)
+	if ((rc = iter_renew(it, 0)) < 0)
 		return rc;
 	if (rc == 1 && it->kind != ITER_RANGE)
 		it->started = 0;	/* reposition from the saved key */
@@ -1480,6 +1503,18 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	if (cairn_buf_add(&it->buf, e->data, e->len) != 0)
 		return CAIRN_ENOMEM;
 	e->data = it->buf.p;
+	return 0;
+}
+
+int
+cairn_iter_refresh(cairn_iter *it)
+{
+	int rc;
+
+	if ((rc = iter_renew(it, 1)) < 0)
+		return rc;
+	if (rc == 1 && it->kind != ITER_RANGE)
+		it->started = 0;
 	return 0;
 }
 

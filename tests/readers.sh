@@ -3,8 +3,9 @@
 # slot that pins the pages freed since it began; cairnd clears it at its
 # next checkpoint, or when the map is full before refusing anything, and
 # counts it (cairn_stale_readers_cleared_total).  A `cairn tail -f` running
-# all along does not make the store grow more than no reader at all; a
-# reader that keeps one snapshot does (the measure can tell).  Nothing
+# all along, or a slow search over every stream (its iterators renew their
+# snapshots at least every 100 ms), makes the store grow far less than a
+# reader that keeps one snapshot (the measure can tell).  Nothing
 # acknowledged is lost and the store verifies.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -81,17 +82,33 @@ send tail $N
 p2=$(pages)
 sleep 0.5
 kill $TAIL; wait $TAIL 2>/dev/null
+# A slow search over every stream (5 ms an entry, then waiting at the end):
+# its iterators renew their snapshots at least every 100 ms.
+"$STORETOOL" slowsearch "$CAIRN_STORE" 5 > "$T/slow" 2>&1 &
+SLOW=$!
+PIDS="$PIDS $SLOW"
+n=0
+while [ $n -lt 100 ] && ! grep -q scanning "$T/slow"; do sleep 0.05; n=$((n + 1)); done
+# Spread over 2.5 s, so that it spans many of those renewals.
+for g in a b c d e f g h i j; do send "slow$g" $((N / 10)); sleep 0.25; done
+p2s=$(pages)
+kill $SLOW; wait $SLOW 2>/dev/null
 start_scanner
-send held $N
+for g in a b c d e f g h i j; do send "held$g" $((N / 10)); sleep 0.25; done
 p3=$(pages)
 kill_scanner
-none=$((p1 - p0)); tail=$((p2 - p1)); held=$((p3 - p2))
-echo "# pages grown over $N commits: no reader $none, cairn tail -f $tail, a held snapshot $held"
+none=$((p1 - p0)); tail=$((p2 - p1)); slow=$((p2s - p2)); held=$((p3 - p2s))
+echo "# pages grown over $N commits: no reader $none, cairn tail -f $tail, a slow search $slow, a held snapshot $held"
 n=$(grep -c '"id":"tail-' "$T/tail")
 [ "$n" -eq $N ] && ok "cairn tail -f saw all $N events as they came" || not_ok "cairn tail -f saw $n of $N"
-[ $((tail * 2)) -le $((none * 3 + 8)) ] &&
-    ok "with cairn tail -f the store grows about as without a reader ($tail vs $none pages)" ||
-    not_ok "with cairn tail -f the store grows $tail pages, without a reader $none"
+# Bounded by what a held snapshot costs (a loaded machine slows the
+# reader's polls, so "about as without a reader" is not a fixed ratio).
+[ $((tail * 4)) -le "$held" ] &&
+    ok "with cairn tail -f the store grows far less than with a held snapshot ($tail vs $held pages; no reader $none)" ||
+    not_ok "with cairn tail -f the store grows $tail pages, a held snapshot $held, no reader $none"
+[ $((slow * 4)) -le "$held" ] &&
+    ok "a slow search renews its snapshots: far less growth than a held one ($slow vs $held pages)" ||
+    not_ok "a slow search grew the store $slow pages, a held snapshot $held"
 [ "$held" -ge $((none * 2 + 8)) ] &&
     ok "a reader holding one snapshot makes it grow clearly more ($held pages)" ||
     not_ok "a held snapshot grew the store $held pages, no reader $none: the measure cannot tell"

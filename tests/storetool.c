@@ -16,6 +16,7 @@
 
 #include "cairn.h"
 #include "catalog.h"
+#include "rows.h"
 #include "merkle.h"
 #include "util.h"
 
@@ -117,6 +118,33 @@ do_scan(const char *dir)
 	fflush(stdout);
 	for (;;)
 		sleep(1);
+}
+
+/*
+ * slowsearch DIR MS: a slow `cairn search` over every stream (the same
+ * merge of per-stream iterators), one entry every MS milliseconds, then
+ * waiting at the end; until killed.  Its iterators renew their snapshots
+ * as they go and the merge refreshes the waiting ones.
+ */
+static int
+do_slowsearch(const char *dir, unsigned ms)
+{
+	const struct cairn_entry *e;
+	struct cairn_merge m;
+	cairn_store *s;
+	int rc;
+
+	if ((rc = cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s)) != 0 ||
+	    (rc = cairn_merge_open(&m, s, NULL, 0, INT64_MAX)) != 0)
+		die("slowsearch", rc);
+	printf("scanning\n");
+	fflush(stdout);
+	for (;;) {
+		rc = cairn_merge_next(&m, &e);
+		if (rc != 0 && rc != CAIRN_ENOTFOUND)
+			die("slowsearch", rc);
+		usleep(ms * 1000);
+	}
 }
 
 /* readers DIR: clears stale reader slots; prints what is left. */
@@ -373,6 +401,8 @@ main(int argc, char **argv)
 		return do_hold(argv[2], (unsigned)atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "scan") == 0)
 		return do_scan(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "slowsearch") == 0)
+		return do_slowsearch(argv[2], (unsigned)atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "readers") == 0)
 		return do_readers(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "pages") == 0)
@@ -388,7 +418,8 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "snapshots") == 0)
 		return do_snapshots(argv[2], (unsigned)atoi(argv[3]));
 	fprintf(stderr, "usage: storetool append DIR BATCHES SIZE | hold DIR SECS |"
-	    " scan DIR | readers DIR | pages DIR | flip DIR SEQ | truncate DIR KEEP |"
+	    " scan DIR | slowsearch DIR MS | readers DIR | pages DIR |"
+	    " flip DIR SEQ | truncate DIR KEEP |"
 	    " cpalter DIR | snapshots DIR SECS\n");
 	return 2;
 }
