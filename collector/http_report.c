@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,13 @@ http_report_create(const uint8_t *body, size_t len, const char *who,
 		return 0;
 	}
 	rc = cairn_export_write(cairnd.store, cairnd.sk, &o, r);
+	/*
+	 * An export is rare and its transient memory large; each runs in a
+	 * connection thread whose malloc arena would otherwise keep what it
+	 * freed, so the heap stepped up with each of the first exports
+	 * (bench/soak).  Give it back.
+	 */
+	(void)malloc_trim(0);
 	if (rc != 0) {
 		log_warn("report %s by %s failed: %s",
 		    cairn_export_kind_name(o.kind), who, r->err);
