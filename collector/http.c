@@ -558,12 +558,19 @@ query(struct MHD_Connection *c, const char *url, const struct token *tok,
 	static const char *const nocache[] = { "Cache-Control", "no-store", NULL };
 	struct http_qctx q = { query_arg, c, tok->roles, tok->name, post };
 	struct cairn_buf b = { 0 };
+	struct token peer;
 	size_t n = strlen(url);
 	unsigned status;
 
 	if (post && n > 8 && strcmp(url + n - 8, "/history") == 0 &&
 	    strncmp(url, "/v1/accounts/", 13) == 0)
 		return history(c, url, &q);
+	/* The CLI's self-audit is the CLI's: a remote token could otherwise
+	 * write system.account_queried entries for queries never made. */
+	if (post && local_peer(c, &peer) != 1)
+		return reply_error(c, MHD_HTTP_FORBIDDEN, "forbidden", "POST "
+		    "/v1/accounts/{id}/queried is for cairn on cairnd's local "
+		    "socket", NULL);
 	status = http_query(url, &q, &b);
 	return reply_json(c, status, &b, status == 0 ? CAIRN_ENOMEM : 0,
 	    nocache);

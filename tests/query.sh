@@ -266,6 +266,9 @@ is "history through cairnd: the table has the rows of --json, and its own" \
 "$CAIRN" history --json --type account.suspended u-500 > "$T/viaf.json" 2>/dev/null
 is "history through cairnd: filters apply" "account.suspended" \
 	"$(jq -r 'select(.seq) | .type' "$T/viaf.json" | sort -u | tr -d '\n')"
+is "the CLI's self-audit is for the local socket only (403 over TCP)" 403 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $QRY" \
+	"$URL/v1/accounts/u-500/queried?command=x")"
 is "the history stream is for the local socket only (403 over TCP)" 403 \
 	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $QRY" \
 	"$URL/v1/accounts/u-500/history?command=x")"
