@@ -140,6 +140,26 @@ add_str(struct cairn_buf *b, const char *s)
 	return cairn_buf_adds(b, "\"\"");
 }
 
+/* Queues response r (MHD_NO if it could not be made) with its media type
+ * (may be NULL) and extra header name/value pairs (NULL-terminated, may be
+ * NULL), and lets go of it. */
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+    const char *ctype, const char *const *hdrs)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (ctype != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	for (; hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
+		MHD_add_response_header(r, hdrs[0], hdrs[1]);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Queues a response whose body (b, may be empty) MHD takes over, with
  * extra header name/value pairs (NULL-terminated, may be NULL). */
 static enum MHD_Result
@@ -147,7 +167,6 @@ reply(struct MHD_Connection *c, unsigned status, const char *ctype,
     struct cairn_buf *b, const char *const *hdrs)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	metric_add(M_HTTP_REQUESTS, 1);
 	if (b != NULL && b->p != NULL) {
@@ -160,15 +179,7 @@ reply(struct MHD_Connection *c, unsigned status, const char *ctype,
 		    MHD_RESPMEM_PERSISTENT);
 	if (b != NULL)
 		cairn_buf_free(b);
-	if (r == NULL)
-		return MHD_NO;
-	if (ctype != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	for (; hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
-		MHD_add_response_header(r, hdrs[0], hdrs[1]);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(c, status, r, ctype, hdrs);
 }
 
 /* Ends a JSON body under construction and sends it; 500 if building it
@@ -180,7 +191,6 @@ reply_json(struct MHD_Connection *c, unsigned status, struct cairn_buf *b,
 	static const char oom[] =
 	    "{\"error\":\"internal\",\"message\":\"out of memory\"}\n";
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	if (rc == 0 && cairn_buf_adds(b, "\n") == 0)
 		return reply(c, status, "application/json", b, hdrs);
@@ -188,13 +198,8 @@ reply_json(struct MHD_Connection *c, unsigned status, struct cairn_buf *b,
 	metric_add(M_HTTP_REQUESTS, 1);
 	r = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
 	    MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json");
-	ret = MHD_queue_response(c, MHD_HTTP_INTERNAL_SERVER_ERROR, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR, r, "application/json",
+	    NULL);
 }
 
 /* Starts an error body {"error":..., "message":... (left open). */
@@ -526,7 +531,6 @@ history(struct MHD_Connection *c, const char *url,
 	struct http_hist *hh;
 	struct cairn_buf b = { 0 };
 	struct token peer;
-	enum MHD_Result ret;
 	unsigned status;
 
 	if (local_peer(c, &peer) != 1)
@@ -539,15 +543,9 @@ history(struct MHD_Connection *c, const char *url,
 	metric_add(M_HTTP_REQUESTS, 1);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
 	    hist_reader, hh, hist_free);
-	if (r == NULL) {
-		http_history_free(hh);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/octet-stream");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	if (r == NULL)
+		http_history_free(hh);	/* not handed over */
+	return queue(c, MHD_HTTP_OK, r, "application/octet-stream", NULL);
 }
 
 /* Answers the query endpoints (http_query.c). */
@@ -583,7 +581,6 @@ report_get(struct MHD_Connection *c, const char *name)
 	struct MHD_Response *r;
 	struct cairn_buf b = { 0 };
 	const char *ctype;
-	enum MHD_Result ret;
 	uint64_t size;
 	unsigned status;
 	int fd;
@@ -594,14 +591,9 @@ report_get(struct MHD_Connection *c, const char *name)
 		    NULL);
 	cairn_buf_free(&b);
 	metric_add(M_HTTP_REQUESTS, 1);
-	if ((r = MHD_create_response_from_fd64(size, fd)) == NULL) {
-		close(fd);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	if ((r = MHD_create_response_from_fd64(size, fd)) == NULL)
+		close(fd);	/* not handed over */
+	return queue(c, MHD_HTTP_OK, r, ctype, NULL);
 }
 
 /* POST /v1/reports, once its body is in: writes the export. */
