@@ -1017,16 +1017,20 @@ verr(struct vctx *c, const char *rule, const char *fmt, ...)
 static size_t
 push_key(struct vctx *c, const char *key)
 {
-	size_t old = c->plen;
-	int r;
+	size_t old = c->plen, room, n = strlen(key);
 
-	r = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%s",
-	    c->plen > 0 ? "." : "", key);
+	/* Every field of every event passes here: no printf. */
+	room = sizeof(c->path) - 1 - c->plen;
+	if (c->plen > 0 && room > 0) {
+		c->path[c->plen++] = '.';
+		room--;
+	}
 	/* A truncated path still names the field's start; errors cap at 95. */
-	if (r > 0)
-		c->plen += (size_t)r;
-	if (c->plen >= sizeof(c->path))
-		c->plen = sizeof(c->path) - 1;
+	if (n > room)
+		n = room;
+	memcpy(c->path + c->plen, key, n);
+	c->plen += n;
+	c->path[c->plen] = '\0';
 	return old;
 }
 

@@ -648,8 +648,8 @@ cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *u = (const uint8_t *)s;
-	char esc[6];
-	size_t i, run;
+	uint8_t *w, c;
+	size_t i;
 	int rc;
 
 	if (n != 0 && s == NULL)
@@ -658,40 +658,42 @@ cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
 		return CAIRN_EINVAL;
 	if (n != 0 && utf8_prefix(u, n) != n)
 		return CAIRN_EUTF8;
-	if ((rc = cairn_buf_reserve(out, n + 2)) != 0)
+	/* Every string of every entry and receipt passes here: reserve the
+	 * worst case (six bytes out per byte in) once, then write in place. */
+	if (n > (SIZE_MAX - 3) / 6)
+		return CAIRN_ENOMEM;
+	if ((rc = cairn_buf_reserve(out, 6 * n + 2)) != 0)
 		return rc;
-	if ((rc = cairn_buf_addc(out, '"')) != 0)
-		return rc;
-	for (i = 0; i < n; ) {
-		for (run = i; run < n && u[run] >= 0x20 && u[run] != '"' &&
-		    u[run] != '\\'; run++)
-			;
-		if (run > i && (rc = cairn_buf_add(out, u + i, run - i)) != 0)
-			return rc;
-		if ((i = run) == n)
-			break;
-		esc[0] = '\\';
-		switch (u[i]) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+	w = out->p + out->len;
+	*w++ = '"';
+	for (i = 0; i < n; i++) {
+		c = u[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
 		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[u[i] >> 4];
-			esc[5] = hex[u[i] & 0xf];
+			*w++ = 'u';
+			*w++ = '0';
+			*w++ = '0';
+			*w++ = (uint8_t)hex[c >> 4];
+			*w++ = (uint8_t)hex[c & 0xf];
 			break;
 		}
-		if ((rc = cairn_buf_add(out, esc, esc[1] == 'u' ? 6 : 2)) != 0)
-			return rc;
-		i++;
 	}
-	return cairn_buf_addc(out, '"');
+	*w++ = '"';
+	out->len = (size_t)(w - out->p);
+	out->p[out->len] = 0;
+	return 0;
 }
 
 /* qsort comparator: bytewise key order, shorter prefix first. */

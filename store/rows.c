@@ -400,19 +400,6 @@ add_span(struct cairn_buf *b, const char *key, const struct cairn_span *s)
 	return 0;
 }
 
-/* Appends v in decimal. */
-static int
-add_u64(struct cairn_buf *b, uint64_t v)
-{
-	char d[24];
-	size_t i = sizeof d;
-
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return cairn_buf_add(b, d + i, sizeof d - i);
-}
-
 /* Appends ,"key":"<hex of a hash>". */
 static int
 add_hash(struct cairn_buf *b, const char *key, const uint8_t h[CAIRN_HASH_LEN])
@@ -460,7 +447,7 @@ cairn_row_json(struct cairn_buf *b, const struct cairn_entry *e,
 	if (r != NULL)
 		rc |= add_span(b, "received", &r->received);
 	rc |= cairn_buf_adds(b, ",\"seq\":");
-	rc |= add_u64(b, e->seq);
+	rc |= cairn_buf_addu64(b, e->seq);
 	if (r != NULL) {
 		rc |= add_span(b, "stream", &r->stream);
 		rc |= add_span(b, "type", &r->type);

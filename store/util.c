@@ -66,6 +66,19 @@ cairn_buf_addc(struct cairn_buf *b, uint8_t c)
 	return 0;
 }
 
+/* Appends v in decimal (receipts and rows carry several per entry). */
+int
+cairn_buf_addu64(struct cairn_buf *b, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof d;
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return cairn_buf_add(b, d + i, sizeof d - i);
+}
+
 int
 cairn_buf_printf(struct cairn_buf *b, const char *fmt, ...)
 {

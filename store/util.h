@@ -18,6 +18,7 @@ int	cairn_buf_reserve(struct cairn_buf *, size_t extra);
 int	cairn_buf_add(struct cairn_buf *, const void *, size_t);
 int	cairn_buf_adds(struct cairn_buf *, const char *);
 int	cairn_buf_addc(struct cairn_buf *, uint8_t);
+int	cairn_buf_addu64(struct cairn_buf *, uint64_t);
 int	cairn_buf_printf(struct cairn_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	cairn_buf_free(struct cairn_buf *);
