@@ -184,6 +184,7 @@ struct vx {
 	uint8_t		 prev_last_leaf[CAIRN_HASH_LEN];
 	int		 found_prev;
 	struct cairn_buf l1, l2, bytes, tmp;
+	struct cairn_jview jv;		/* the entry at hand */
 };
 
 static void
@@ -248,10 +249,58 @@ attr(xmlNodePtr n, const char *name)
 	return s;
 }
 
+/*
+ * The same without a copy where the tree holds the value as one text node
+ * (the usual case, and each entry has dozens); otherwise the copying
+ * getter's result, left in *fr for the caller to xmlFree().  Both give
+ * what xmlGetProp() and xmlNodeGetContent() give.
+ */
+static const char *
+prop(xmlNodePtr n, const char *name, xmlChar **fr)
+{
+	xmlAttrPtr a;
+	xmlNodePtr t;
+
+	*fr = NULL;
+	for (a = n->properties; a != NULL; a = a->next)
+		if (strcmp((const char *)a->name, name) == 0)
+			break;
+	if (a != NULL) {
+		if ((t = a->children) == NULL)
+			return "";
+		if (t->next == NULL && t->content != NULL &&
+		    (t->type == XML_TEXT_NODE ||
+		    t->type == XML_CDATA_SECTION_NODE))
+			return (const char *)t->content;
+	}
+	/* entity references, or a default from a DTD */
+	if (a != NULL || (n->doc != NULL && n->doc->intSubset != NULL))
+		*fr = xmlGetProp(n, BAD_CAST name);
+	return (const char *)*fr;
+}
+
+/* An element's text, as prop() an attribute's. */
+static const char *
+content(xmlNodePtr n, xmlChar **fr)
+{
+	xmlNodePtr t = n->children;
+
+	*fr = NULL;
+	if (t == NULL)
+		return "";
+	if (t->next == NULL && t->content != NULL &&
+	    (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE))
+		return (const char *)t->content;
+	*fr = xmlNodeGetContent(n);
+	return *fr != NULL ? (const char *)*fr : "";
+}
+
 static int
 attr_u64(xmlNodePtr n, const char *name, uint64_t *out)
 {
-	char *a = attr(n, name), *end;
+	xmlChar *fr;
+	const char *a = prop(n, name, &fr);
+	char *end;
 	int rc = -1;
 
 	if (a != NULL && a[0] >= '0' && a[0] <= '9') {
@@ -259,7 +308,7 @@ attr_u64(xmlNodePtr n, const char *name, uint64_t *out)
 		*out = strtoull(a, &end, 10);
 		rc = errno == 0 && *end == '\0' ? 0 : -1;
 	}
-	free(a);
+	xmlFree(fr);
 	return rc;
 }
 
@@ -301,12 +350,13 @@ next_elem(xmlNodePtr n)
 static int
 hex_of(xmlNodePtr n, uint8_t h[CAIRN_HASH_LEN])
 {
-	char *t = text(n);
+	xmlChar *fr;
+	const char *t = content(n, &fr);
 	int rc;
 
-	rc = t != NULL && strlen(t) == CAIRN_HEX_LEN &&
+	rc = strlen(t) == CAIRN_HEX_LEN &&
 	    cairn_unhex(t, CAIRN_HEX_LEN, h, CAIRN_HASH_LEN) == 0 ? 0 : -1;
-	free(t);
+	xmlFree(fr);
 	return rc;
 }
 
@@ -331,26 +381,26 @@ static int
 dom_lines(xmlNodePtr n, struct cairn_buf *b)
 {
 	xmlNodePtr c;
-	xmlChar *key = xmlGetProp(n, BAD_CAST "key"), *enc, *t;
+	xmlChar *fk, *fe, *ft;
+	const char *key = prop(n, "key", &fk), *enc, *t;
 	int rc = 0;
 
 	if (first_elem(n->children) != NULL) {
-		rc = line_start(b, (const char *)n->name, (const char *)key);
+		rc = line_start(b, (const char *)n->name, key);
 		for (c = first_elem(n->children); c != NULL && rc == 0;
 		    c = next_elem(c))
 			rc = dom_lines(c, b);
 		if (rc == 0 && cairn_buf_adds(b, ">\n") != 0)
 			rc = -1;
 	} else {
-		enc = xmlGetProp(n, BAD_CAST "encoding");
-		t = xmlNodeGetContent(n);
-		rc = line_leaf(b, (const char *)n->name, (const char *)key,
-		    t ? (const char *)t : "", t ? strlen((const char *)t) : 0,
-		    enc != NULL && strcmp((const char *)enc, "base64") == 0);
-		xmlFree(enc);
-		xmlFree(t);
+		enc = prop(n, "encoding", &fe);
+		t = content(n, &ft);
+		rc = line_leaf(b, (const char *)n->name, key, t, strlen(t),
+		    enc != NULL && strcmp(enc, "base64") == 0);
+		xmlFree(fe);
+		xmlFree(ft);
 	}
-	xmlFree(key);
+	xmlFree(fk);
 	return rc;
 }
 
@@ -409,17 +459,17 @@ streq(const char *a, const char *b)
 
 /* Checks a link element against the entry's member. */
 static int
-link_ok(xmlNodePtr n, const char *elem, json_t *entry, const char *member)
+link_ok(xmlNodePtr n, const char *elem, const struct cairn_jview *jv,
+    const char *member)
 {
-	const char *want = xstr(entry, member);
-	char *got;
+	const char *want = xstr(jv, 0, member);
+	xmlChar *fr;
 	int ok;
 
 	if (n == NULL || !is(n, elem))
 		return want == NULL;
-	got = text(n);
-	ok = streq(got, want);
-	free(got);
+	ok = streq(content(n, &fr), want);
+	xmlFree(fr);
 	return ok;
 }
 
@@ -576,14 +626,19 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	struct rsink sink;
 	uint8_t leaf[CAIRN_HASH_LEN], link[CAIRN_HASH_LEN], zero[CAIRN_HASH_LEN];
 	char hex[CAIRN_HEX_LEN + 1];
-	char *a_leaf = attr(n, "leaf"), *a_recv = attr(n, "received");
-	char *a_stream = attr(n, "stream"), *a_source = attr(n, "source");
-	char *a_margin = attr(n, "margin"), *b64 = NULL;
+	xmlChar *fr[6] = { NULL };
+	const char *a_leaf = prop(n, "leaf", &fr[0]);
+	const char *a_recv = prop(n, "received", &fr[1]);
+	const char *a_stream = prop(n, "stream", &fr[2]);
+	const char *a_source = prop(n, "source", &fr[3]);
+	const char *a_margin = prop(n, "margin", &fr[4]), *b64;
 	xmlNodePtr c, typel, incl = NULL;
-	json_t *entry = NULL, *ev, *jseq;
+	const struct cairn_jview *jv = &v->jv;
 	const char *recv, *margin;
 	uint64_t seq = 0;
-	size_t blen;
+	int64_t jseq;
+	int ev;
+	size_t blen, i;
 	int64_t r;
 	int ok;
 
@@ -597,9 +652,9 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		bad(&v->env, "entry %" PRIu64 " has no bytes", seq);
 		goto out;
 	}
-	b64 = text(c);
+	b64 = content(c, &fr[5]);
 	v->bytes.len = 0;
-	if (b64 == NULL || cairn_buf_reserve(&v->bytes, strlen(b64)) != 0 ||
+	if (cairn_buf_reserve(&v->bytes, strlen(b64)) != 0 ||
 	    b64dec(b64, strlen(b64), v->bytes.p, v->bytes.cap, &blen) != 0 ||
 	    blen > MAX_ENTRY) {
 		bad(&v->env, "entry %" PRIu64 ": bytes are not base64", seq);
@@ -611,29 +666,30 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	if (!streq(a_leaf, hex))
 		bad(&v->leaf, "entry %" PRIu64 ": leaf %s, its bytes hash to %s",
 		    seq, a_leaf ? a_leaf : "(none)", hex);
-	/* The leaf hash binds these bytes; a plain parse reads them. */
-	if ((entry = json_loadb((const char *)v->bytes.p, blen, 0, NULL)) ==
-	    NULL || !json_is_object(ev = json_object_get(entry, "event"))) {
+	/* Hostile bytes too: the view reads canonical JSON or nothing. */
+	if (cairn_jview_parse(&v->jv, v->bytes.p, blen) != 0 ||
+	    cairn_jview_type(jv, ev = cairn_jview_get(jv, 0, "event")) !=
+	    CAIRN_JV_OBJECT) {
 		bad(&v->env, "entry %" PRIu64 ": bytes are not a canonical "
 		    "entry", seq);
 		goto out;
 	}
-	recv = xstr(entry, "received");
-	jseq = json_object_get(entry, "seq");
-	if (!json_is_integer(jseq) || (uint64_t)json_integer_value(jseq) != seq ||
-	    !streq(recv, a_recv) || !streq(xstr(entry, "stream"), a_stream) ||
-	    !streq(xstr(entry, "source"), a_source))
+	recv = xstr(jv, 0, "received");
+	if (cairn_jview_int(jv, cairn_jview_get(jv, 0, "seq"), &jseq) != 0 ||
+	    (uint64_t)jseq != seq || !streq(recv, a_recv) ||
+	    !streq(xstr(jv, 0, "stream"), a_stream) ||
+	    !streq(xstr(jv, 0, "source"), a_source))
 		bad(&v->env, "entry %" PRIu64 ": attributes differ from its "
 		    "bytes", seq);
 	/* links, then the readable element */
 	c = next_elem(c);
-	ok = link_ok(c, "prev", entry, "prev");
+	ok = link_ok(c, "prev", jv, "prev");
 	if (is(c, "prev"))
 		c = next_elem(c);
-	ok &= link_ok(c, "stream-prev", entry, "stream_prev");
+	ok &= link_ok(c, "stream-prev", jv, "stream_prev");
 	if (is(c, "stream-prev"))
 		c = next_elem(c);
-	ok &= link_ok(c, "account-prev", entry, "account_prev");
+	ok &= link_ok(c, "account-prev", jv, "account_prev");
 	if (is(c, "account-prev"))
 		c = next_elem(c);
 	typel = c;
@@ -641,7 +697,7 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		incl = next_elem(typel);
 	v->l1.len = v->l2.len = 0;
 	readable_linesink(&sink, &v->l1);
-	if (!ok || typel == NULL || readable_walk(ev, &sink) != 0 ||
+	if (!ok || typel == NULL || readable_walk(jv, ev, &sink) != 0 ||
 	    dom_lines(typel, &v->l2) != 0 || v->l1.len != v->l2.len ||
 	    memcmp(v->l1.p, v->l2.p, v->l1.len) != 0)
 		bad(&v->fields, "entry %" PRIu64 ": the readable fields are "
@@ -656,12 +712,12 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 			bad(&v->proof, "context entry %" PRIu64 ": inclusion "
 			    "proof fails", seq);
 		if (fx_seen(&v->fx, seq) || (v->kind == CAIRN_EXPORT_HISTORY ?
-		    streq(xstr(ev, "account"), v->account) :
+		    streq(xstr(jv, ev, "account"), v->account) :
 		    v->stream >= 0 && v->start.ok && seq >= v->start.c.size &&
-		    streq(xstr(entry, "stream"), cairn_stream_names[v->stream])))
+		    streq(xstr(jv, 0, "stream"), cairn_stream_names[v->stream])))
 			bad(&v->ctx, "context entry %" PRIu64 " repeats an "
 			    "entry", seq);
-		else if (fx_add(&v->fx, seq, recv, ev, ROLE_CONTEXT) != 0)
+		else if (fx_add(&v->fx, seq, recv, jv, ev, ROLE_CONTEXT) != 0)
 			v->fx_ok = 0;
 		goto out;
 	}
@@ -680,11 +736,11 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	if (v->end.ok && seq >= v->end.c.size)
 		bad(&v->env, "entry %" PRIu64 " is beyond the end tree", seq);
 	if (v->kind == CAIRN_EXPORT_HISTORY) {
-		if (!streq(xstr(ev, "account"), v->account))
+		if (!streq(xstr(jv, ev, "account"), v->account))
 			bad(&v->env, "entry %" PRIu64 " is not about the "
 			    "account", seq);
-		if (xstr(entry, "account_prev") == NULL ||
-		    cairn_unhex(xstr(entry, "account_prev"), CAIRN_HEX_LEN,
+		if (xstr(jv, 0, "account_prev") == NULL ||
+		    cairn_unhex(xstr(jv, 0, "account_prev"), CAIRN_HEX_LEN,
 		    link, sizeof link) != 0)
 			memset(link, 0, sizeof link);
 		if (memcmp(link, v->have_prev ? v->link : zero,
@@ -708,8 +764,8 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		if (v->start.ok && seq < v->start.c.size)
 			bad(&v->env, "entry %" PRIu64 " is before the start "
 			    "tree", seq);
-		if (xstr(entry, "stream_prev") == NULL ||
-		    cairn_unhex(xstr(entry, "stream_prev"), CAIRN_HEX_LEN,
+		if (xstr(jv, 0, "stream_prev") == NULL ||
+		    cairn_unhex(xstr(jv, 0, "stream_prev"), CAIRN_HEX_LEN,
 		    link, sizeof link) != 0 ||
 		    memcmp(link, v->link, CAIRN_HASH_LEN) != 0)
 			bad(&v->chain, "entry %" PRIu64 ": stream_prev is not "
@@ -725,20 +781,16 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	v->last_seq = seq;
 	v->have_last = 1;
 	if (margin == NULL) {
-		if (summary_add(&v->sum, ev, recv) != 0)
+		if (summary_add(&v->sum, jv, ev, recv) != 0)
 			v->fx_ok = 0;
 	} else
 		v->nmargin++;
-	if (fx_add(&v->fx, seq, recv, ev, margin ? ROLE_MARGIN : ROLE_IN) != 0)
+	if (fx_add(&v->fx, seq, recv, jv, ev, margin ? ROLE_MARGIN : ROLE_IN) !=
+	    0)
 		v->fx_ok = 0;
 out:
-	json_decref(entry);
-	free(a_leaf);
-	free(a_recv);
-	free(a_stream);
-	free(a_source);
-	free(a_margin);
-	free(b64);
+	for (i = 0; i < sizeof fr / sizeof fr[0]; i++)
+		xmlFree(fr[i]);
 }
 
 /* Completeness once the entries are read. */
@@ -1284,6 +1336,7 @@ vx_free(struct vx *v)
 	cairn_buf_free(&v->l2);
 	cairn_buf_free(&v->bytes);
 	cairn_buf_free(&v->tmp);
+	cairn_jview_free(&v->jv);
 }
 
 static void

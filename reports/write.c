@@ -4,13 +4,16 @@
  * xmlTextWriter cost three times as much) -> zstd streaming compression
  * (content checksum on) -> file, with BLAKE2b-512 (for minisign's prehashed signature) and SHA-256
  * (for the system.report_generated entry) of the compressed bytes computed
- * as they go out.  Memory stays flat: one entry at a time.
+ * as they go out.  Two threads: this one makes the XML into buffers, a
+ * second compresses, hashes and writes them (struct zout).  Memory stays
+ * flat: one entry at a time, a few XML buffers between the threads.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,17 @@
 
 #define ZLEVEL	3
 
+#define ZO_NBUF	3	/* full XML buffers waiting for the compressor */
+
+/*
+ * The compressed output.  While the worker thread runs it alone touches
+ * cc, obuf, ms, sha, file_bytes and err (the main thread reads them after
+ * joining it); the ring, head, count, closing and failed are shared under
+ * mu.  The worker owns ring[head] while it compresses it, the main thread
+ * fills the slot after the last full one: the bytes reach zstd in the
+ * order and chunks they were made, so the file is the one a single thread
+ * writes.
+ */
 struct zout {
 	int		 fd;
 	ZSTD_CCtx	*cc;
@@ -41,6 +55,15 @@ struct zout {
 	struct sha256_ctx sha;
 	uint64_t	 xml_bytes, file_bytes;
 	int		 err;		/* errno of a failed write */
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a buffer waits, or closing */
+	pthread_cond_t	 room;		/* a slot was emptied */
+	struct cairn_buf ring[ZO_NBUF];
+	int		 head, count;
+	int		 closing;	/* no more buffers will come */
+	int		 failed;	/* the worker failed: z->err says why */
+	int		 running;
 };
 
 #define XO_FLUSH	(256 * 1024)
@@ -59,6 +82,8 @@ struct xw {
 	struct zout	 z;
 	struct fx	 fx;
 	struct summary	 sum;
+	struct cairn_jview jv;		/* the entry at hand, token 0 */
+	int		 ev;		/* its event's token */
 	struct cairn_checkpoint start, end, hand;
 	struct cairn_buf startnote, endnote, handnote, ebuf, tmp;
 	uint64_t	*ctx;		/* context seqs */
@@ -128,6 +153,114 @@ zpush(struct zout *z, const void *src, size_t len, ZSTD_EndDirective mode)
 	return 0;
 }
 
+/* The worker thread: compresses and writes each buffer handed over, in
+ * order, until the main thread closes; after a failure it only empties
+ * the ring, so that the main thread never waits for room forever. */
+static void *
+zworker(void *arg)
+{
+	struct zout *z = arg;
+	struct cairn_buf *b;
+	int failed = 0;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		while (z->count == 0 && !z->closing)
+			pthread_cond_wait(&z->more, &z->mu);
+		if (z->count == 0)
+			break;
+		b = &z->ring[z->head];
+		pthread_mutex_unlock(&z->mu);
+		if (!failed &&
+		    zpush(z, b->p, b->len, ZSTD_e_continue) != 0)
+			failed = 1;
+		pthread_mutex_lock(&z->mu);
+		b->len = 0;
+		z->head = (z->head + 1) % ZO_NBUF;
+		z->count--;
+		z->failed = failed;
+		pthread_cond_signal(&z->room);
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+/* Starts the worker thread; an errno value on failure. */
+static int
+zstart(struct zout *z)
+{
+	int rc;
+
+	if ((rc = pthread_mutex_init(&z->mu, NULL)) != 0)
+		return rc;
+	if ((rc = pthread_cond_init(&z->more, NULL)) != 0) {
+		pthread_mutex_destroy(&z->mu);
+		return rc;
+	}
+	if ((rc = pthread_cond_init(&z->room, NULL)) != 0) {
+		pthread_cond_destroy(&z->more);
+		pthread_mutex_destroy(&z->mu);
+		return rc;
+	}
+	if ((rc = pthread_create(&z->th, NULL, zworker, z)) != 0) {
+		pthread_cond_destroy(&z->room);
+		pthread_cond_destroy(&z->more);
+		pthread_mutex_destroy(&z->mu);
+		return rc;
+	}
+	z->running = 1;
+	return 0;
+}
+
+/* Hands a full XML buffer to the worker, taking an empty one back in its
+ * place (no copy); waits while the ring is full.  -1 once the worker has
+ * failed. */
+static int
+zsend(struct zout *z, struct cairn_buf *ob)
+{
+	struct cairn_buf t;
+	int slot;
+
+	pthread_mutex_lock(&z->mu);
+	while (z->count == ZO_NBUF && !z->failed)
+		pthread_cond_wait(&z->room, &z->mu);
+	if (z->failed) {
+		pthread_mutex_unlock(&z->mu);
+		return -1;
+	}
+	slot = (z->head + z->count) % ZO_NBUF;
+	t = z->ring[slot];
+	z->ring[slot] = *ob;
+	*ob = t;
+	z->count++;
+	pthread_cond_signal(&z->more);
+	pthread_mutex_unlock(&z->mu);
+	return 0;
+}
+
+/* Lets the worker finish what it holds and joins it: afterwards the main
+ * thread owns the whole of z again.  -1 if the worker failed. */
+static int
+zclose(struct zout *z)
+{
+	int i;
+
+	if (!z->running)
+		return 0;
+	pthread_mutex_lock(&z->mu);
+	z->closing = 1;
+	pthread_cond_signal(&z->more);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->th, NULL);
+	z->running = 0;
+	pthread_cond_destroy(&z->room);
+	pthread_cond_destroy(&z->more);
+	pthread_mutex_destroy(&z->mu);
+	for (i = 0; i < ZO_NBUF; i++)
+		cairn_buf_free(&z->ring[i]);
+	return z->failed ? -1 : 0;
+}
+
 /*
  * The XML emitter.  Every function returns 0, or -1 when memory or the
  * output failed (then the export fails).
@@ -138,10 +271,7 @@ xo_flush(struct xw *x, int force)
 	if (x->ob.len == 0 || (!force && x->ob.len < XO_FLUSH))
 		return 0;
 	x->z.xml_bytes += x->ob.len;
-	if (zpush(&x->z, x->ob.p, x->ob.len, ZSTD_e_continue) != 0)
-		return -1;
-	x->ob.len = 0;
-	return 0;
+	return zsend(&x->z, &x->ob);
 }
 
 static int
@@ -407,9 +537,9 @@ xconsistency(struct xw *x, const char *elem, uint64_t old)
 }
 
 static int
-xlink(struct xw *x, json_t *entry, const char *member, const char *elem)
+xlink(struct xw *x, const char *member, const char *elem)
 {
-	const char *v = xstr(entry, member);
+	const char *v = xstr(&x->jv, 0, member);
 
 	if (v == NULL)
 		return 0;
@@ -421,8 +551,8 @@ xlink(struct xw *x, json_t *entry, const char *member, const char *elem)
  * ROLE_CONTEXT for context (with why and an inclusion proof).
  */
 static int
-write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
-    const char *margin, const char *why, int proof)
+write_entry(struct xw *x, const struct cairn_entry *e, const char *margin,
+    const char *why, int proof)
 {
 	struct rsink sink = { xs_start, xs_end, xs_leaf, x };
 	int rc;
@@ -430,9 +560,9 @@ write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
 	X(xo_start(x, "entry"));
 	X(xattru(x, "seq", e->seq));
 	X(xhexattr(x, "leaf", e->leaf));
-	X(xattr(x, "received", xstr(entry, "received")));
-	X(xattr(x, "stream", xstr(entry, "stream")));
-	X(xattr(x, "source", xstr(entry, "source")));
+	X(xattr(x, "received", xstr(&x->jv, 0, "received")));
+	X(xattr(x, "stream", xstr(&x->jv, 0, "stream")));
+	X(xattr(x, "source", xstr(&x->jv, 0, "source")));
 	if (margin != NULL)
 		X(xattr(x, "margin", margin));
 	if (why != NULL)
@@ -440,37 +570,36 @@ write_entry(struct xw *x, const struct cairn_entry *e, json_t *entry,
 	X(xo_start(x, "bytes"));
 	X(xo_b64(x, e->data, e->len));
 	X(xo_end(x));
-	X(xlink(x, entry, "prev", "prev"));
-	X(xlink(x, entry, "stream_prev", "stream-prev"));
-	X(xlink(x, entry, "account_prev", "account-prev"));
-	if ((rc = readable_walk(json_object_get(entry, "event"), &sink)) != 0)
+	X(xlink(x, "prev", "prev"));
+	X(xlink(x, "stream_prev", "stream-prev"));
+	X(xlink(x, "account_prev", "account-prev"));
+	if ((rc = readable_walk(&x->jv, x->ev, &sink)) != 0)
 		return rc < 0 && rc > -100 ? -1 : rc;
 	if (proof && (rc = xproof(x, "inclusion", e->seq, x->end.size, 0)) != 0)
 		return rc;
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
+/* Parses an entry's bytes into x->jv (the one entry at hand). */
 static int
-decode_entry(struct xw *x, const struct cairn_entry *e, json_t **entry)
+decode_entry(struct xw *x, const struct cairn_entry *e)
 {
 	if (!e->intact)
 		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " fails its "
 		    "hash: the store is damaged (run cairn verify)", e->seq);
 	/* The bytes just matched their stored hash: the store wrote them in
-	 * canonical form, so a plain parse will do. */
-	*entry = json_loadb((const char *)e->data, e->len, 0, NULL);
-	if (!json_is_object(json_object_get(*entry, "event")) ||
-	    xstr(*entry, "received") == NULL) {
-		json_decref(*entry);	/* NULL is fine */
+	 * canonical form, which is all the view reads. */
+	if (cairn_jview_parse(&x->jv, e->data, e->len) != 0 ||
+	    cairn_jview_type(&x->jv, x->ev = cairn_jview_get(&x->jv, 0,
+	    "event")) != CAIRN_JV_OBJECT || xstr(&x->jv, 0, "received") == NULL)
 		return fail(x, CAIRN_ECORRUPT, "entry %" PRIu64 " is not a "
 		    "well-formed entry", e->seq);
-	}
 	return 0;
 }
 
-/* Reads stored entry seq (re-hashed) and decodes it. */
+/* Reads stored entry seq (re-hashed) and decodes it into x->jv. */
 static int
-load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e, json_t **entry)
+load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e)
 {
 	int rc;
 
@@ -478,28 +607,27 @@ load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e, json_t **entry)
 	    rc != CAIRN_ECORRUPT)
 		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
 		    cairn_strerror(rc));
-	return decode_entry(x, e, entry);
+	return decode_entry(x, e);
 }
 
-/* Takes an entry (seq, decoded) as context unless the export holds it. */
+/* Takes the entry at hand (seq) as context unless the export holds it. */
 static int
-add_context(struct xw *x, uint64_t seq, json_t *entry, int rule)
+add_context(struct xw *x, uint64_t seq, int rule)
 {
+	const char *acc = xstr(&x->jv, x->ev, "account");
+	const char *stream = xstr(&x->jv, 0, "stream");
 	int rc;
 
 	if (fx_seen(&x->fx, seq))
 		return 0;
 	/* An exported entry is no context: it is there already. */
 	if (x->o->kind == CAIRN_EXPORT_HISTORY ?
-	    strcmp(xstr(json_object_get(entry, "event"), "account") ?
-	    xstr(json_object_get(entry, "event"), "account") : "",
-	    x->o->account) == 0 :
+	    strcmp(acc ? acc : "", x->o->account) == 0 :
 	    seq >= x->start.size && seq < x->end.size &&
-	    strcmp(xstr(entry, "stream") ? xstr(entry, "stream") : "",
-	    kind_stream(x->o->kind)) == 0)
+	    strcmp(stream ? stream : "", kind_stream(x->o->kind)) == 0)
 		return 0;
-	rc = fx_add(&x->fx, seq, xstr(entry, "received"),
-	    json_object_get(entry, "event"), ROLE_CONTEXT);
+	rc = fx_add(&x->fx, seq, xstr(&x->jv, 0, "received"), &x->jv, x->ev,
+	    ROLE_CONTEXT);
 	if (rc != 0)
 		return fail(x, rc, "findings: %s", cairn_strerror(rc));
 	if (x->nctx == x->capctx) {
@@ -530,7 +658,7 @@ resolve(struct xw *x)
 {
 	const struct need *n;
 	struct cairn_entry e;
-	json_t *entry, *ev;
+	const char *type;
 	uint64_t seq, cur;
 	size_t i;
 	int rc, code, want;
@@ -556,17 +684,15 @@ resolve(struct xw *x)
 			    seq >= x->end.size)
 				break;
 			cur = seq;
-			if ((rc = load_entry(x, seq, &e, &entry)) != 0)
+			if ((rc = load_entry(x, seq, &e)) != 0)
 				return rc;
-			ev = json_object_get(entry, "event");
-			code = fx_code(xstr(ev, "type") ? xstr(ev, "type") : "",
-			    ev);
+			type = xstr(&x->jv, x->ev, "type");
+			code = fx_code(type ? type : "", &x->jv, x->ev);
 			want = n->rule == RULE_NO_PRIOR_NOTICE ? code == CODE_NOTICE :
 			    n->rule == RULE_MATCH_NOT_SUSPENDED ?
 			    code == CODE_ACTION : code == CODE_OPTOUT_GRANTED ||
 			    code == CODE_OPTOUT_OTHER;
-			rc = want ? add_context(x, seq, entry, n->rule) : 0;
-			json_decref(entry);
+			rc = want ? add_context(x, seq, n->rule) : 0;
 			if (rc != 0)
 				return rc;
 			if (want)
@@ -582,8 +708,8 @@ resolve_mobile(struct xw *x)
 {
 	cairn_iter *it;
 	struct cairn_entry e;
-	json_t *want, *firsts, *entry, *ev, *acc;
-	const char *m, *a, *o, *sj;
+	json_t *want, *firsts, *acc;
+	const char *m, *a, *o, *sj, *t;
 	char key[600];
 	size_t i;
 	int rc = 0;
@@ -605,15 +731,15 @@ resolve_mobile(struct xw *x)
 		goto done;
 	}
 	while ((rc = cairn_iter_next(it, &e)) == 0 && e.seq < x->start.size) {
-		if ((rc = decode_entry(x, &e, &entry)) != 0)
+		if ((rc = decode_entry(x, &e)) != 0)
 			break;
-		ev = json_object_get(entry, "event");
-		m = xstr(ev, "mobile_hash");
-		a = xstr(ev, "account");
-		o = xstr(ev, "outcome");
-		sj = xstr(ev, "subject");
-		if (m && a && o && sj && json_object_get(want, m) &&
-		    strcmp(xstr(ev, "type"), "realname.check") == 0 &&
+		m = xstr(&x->jv, x->ev, "mobile_hash");
+		a = xstr(&x->jv, x->ev, "account");
+		o = xstr(&x->jv, x->ev, "outcome");
+		sj = xstr(&x->jv, x->ev, "subject");
+		t = xstr(&x->jv, x->ev, "type");
+		if (m && a && o && sj && t && json_object_get(want, m) &&
+		    strcmp(t, "realname.check") == 0 &&
 		    strcmp(o, "pass") == 0 && strcmp(sj, "individual") == 0) {
 			snprintf(key, sizeof key, "%s\n%s", m, a);
 			acc = json_object_get(firsts, key);
@@ -621,7 +747,6 @@ resolve_mobile(struct xw *x)
 				json_object_set_new(firsts, key,
 				    json_integer((json_int_t)e.seq));
 		}
-		json_decref(entry);
 	}
 	cairn_iter_free(it);
 	if (rc == CAIRN_ENOTFOUND || rc == 0) {
@@ -631,14 +756,11 @@ resolve_mobile(struct xw *x)
 		rc = 0;
 		json_object_foreach(firsts, k, v) {
 			struct cairn_entry ce;
-			json_t *ctx;
 			uint64_t cs = (uint64_t)json_integer_value(v);
 
-			if ((rc = load_entry(x, cs, &ce, &ctx)) != 0)
+			if ((rc = load_entry(x, cs, &ce)) != 0)
 				break;
-			rc = add_context(x, cs, ctx, RULE_SHARED_MOBILE);
-			json_decref(ctx);
-			if (rc != 0)
+			if ((rc = add_context(x, cs, RULE_SHARED_MOBILE)) != 0)
 				break;
 		}
 	} else if (x->res->err[0] == '\0')
@@ -653,7 +775,6 @@ static int
 write_context(struct xw *x)
 {
 	struct cairn_entry e;
-	json_t *entry;
 	size_t i;
 	int rc;
 
@@ -674,11 +795,10 @@ write_context(struct xw *x)
 	X(xo_start(x, "context"));
 	X(xattru(x, "count", x->nctx));
 	for (i = 0; i < x->nctx; i++) {
-		if ((rc = load_entry(x, x->ctx[i], &e, &entry)) != 0)
+		if ((rc = load_entry(x, x->ctx[i], &e)) != 0)
 			return rc;
-		rc = write_entry(x, &e, entry, NULL, rule_names[x->ctxrule[i]], 1);
-		json_decref(entry);
-		if (rc != 0)
+		if ((rc = write_entry(x, &e, NULL, rule_names[x->ctxrule[i]],
+		    1)) != 0)
 			return rc;
 	}
 	return xo_end(x) < 0 ? -1 : 0;
@@ -821,7 +941,6 @@ write_entries(struct xw *x)
 	const struct cairn_export_opts *o = x->o;
 	cairn_iter *it = NULL;
 	struct cairn_entry e;
-	json_t *entry, *ev;
 	const char *recv, *margin;
 	int64_t r, since = 0;
 	int rc, hist = o->kind == CAIRN_EXPORT_HISTORY;
@@ -831,10 +950,9 @@ write_entries(struct xw *x)
 	else {
 		/* received is non-decreasing in seq: start at start.size's. */
 		if (x->start.size < x->end.size) {
-			if ((rc = load_entry(x, x->start.size, &e, &entry)) != 0)
+			if ((rc = load_entry(x, x->start.size, &e)) != 0)
 				return rc;
-			since = xtime_us(xstr(entry, "received"));
-			json_decref(entry);
+			since = xtime_us(xstr(&x->jv, 0, "received"));
 		}
 		rc = cairn_iter_stream(x->s, kind_stream(o->kind),
 		    since < 0 ? 0 : since, INT64_MAX, &it);
@@ -847,23 +965,21 @@ write_entries(struct xw *x)
 			break;
 		if (!hist && e.seq < x->start.size)
 			continue;
-		if ((rc = decode_entry(x, &e, &entry)) != 0)
+		if ((rc = decode_entry(x, &e)) != 0)
 			break;
-		ev = json_object_get(entry, "event");
-		recv = xstr(entry, "received");
+		recv = xstr(&x->jv, 0, "received");
 		r = xtime_us(recv);
 		margin = r < o->from_us ? "before" : r >= o->to_us ? "after" :
 		    NULL;
 		if (margin == NULL) {
-			rc = summary_add(&x->sum, ev, recv);
+			rc = summary_add(&x->sum, &x->jv, x->ev, recv);
 		} else
 			x->sum.margin++;
 		if (rc == 0)
-			rc = fx_add(&x->fx, e.seq, recv, ev,
+			rc = fx_add(&x->fx, e.seq, recv, &x->jv, x->ev,
 			    margin ? ROLE_MARGIN : ROLE_IN);
 		if (rc == 0)
-			rc = write_entry(x, &e, entry, margin, NULL, hist);
-		json_decref(entry);
+			rc = write_entry(x, &e, margin, NULL, hist);
 		if (rc != 0)
 			break;
 		x->last_seq = e.seq;
@@ -1088,12 +1204,19 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 		rc = fail(&x, CAIRN_ENOMEM, "zstd: out of memory");
 		goto out;
 	}
-	/* One thread: compressing on a second one was no faster here and
-	 * kept 35 MiB of job buffers resident (bench/README.md). */
 	cairn_minisign_init(&x.z.ms);
 	sha256_init(&x.z.sha);
+	/* zstd's own workers (ZSTD_c_nbWorkers) kept 35 MiB of job buffers
+	 * resident (bench/README.md); this worker keeps ZO_NBUF XML buffers. */
+	if ((rc = zstart(&x.z)) != 0) {
+		rc = fail(&x, CAIRN_ENOMEM, "compression thread: %s",
+		    strerror(rc));
+		goto out;
+	}
 	rc = write_doc(&x, &in, &pub);
 	if (rc == 0 && (x.depth != 0 || x.oerr || xo_flush(&x, 1) != 0))
+		rc = -1;
+	if (zclose(&x.z) != 0 && rc == 0)
 		rc = -1;
 	if (rc == -1 || x.z.err != 0)
 		rc = fail(&x, CAIRN_EINVAL, "writing %s: %s", tmp,
@@ -1112,6 +1235,7 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 	res->end_size = x.end.size;
 	memcpy(res->root, x.end.root, CAIRN_HASH_LEN);
 out:
+	(void)zclose(&x.z);
 	if (x.z.fd >= 0)
 		close(x.z.fd);
 	if (rc != 0) {
@@ -1122,6 +1246,7 @@ out:
 	free(x.z.obuf);
 	fx_free(&x.fx);
 	summary_free(&x.sum);
+	cairn_jview_free(&x.jv);
 	cairn_buf_free(&x.startnote);
 	cairn_buf_free(&x.endnote);
 	cairn_buf_free(&x.handnote);

@@ -144,9 +144,8 @@ keycmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Member names of an object in byte order, into k (cap entries) or a
- * malloc'd array when there are more (*heap set); borrowed strings.
- * Entries are canonical JSON, parsed in order: the sort is then skipped. */
+/* Member names of a summary group in byte order, into k (cap entries) or
+ * a malloc'd array when there are more (*heap set); borrowed strings. */
 static const char **
 sorted_keys(json_t *o, const char **k, size_t cap, size_t *n, int *heap)
 {
@@ -170,24 +169,27 @@ sorted_keys(json_t *o, const char **k, size_t cap, size_t *n, int *heap)
 	return k;
 }
 
-static int walk_value(const char *, const char *, json_t *, int,
-    const struct rsink *);
+static int walk_value(const char *, const char *, const struct cairn_jview *,
+    size_t, int, const struct rsink *);
 
+/* The members of object o, in the byte order of their names. */
 static int
-walk_members(json_t *o, int map, const struct rsink *s)
+walk_members(const struct cairn_jview *v, size_t o, int map,
+    const struct rsink *s)
 {
-	const char *buf[64], **k;
-	size_t i, n;
-	int rc = 0, heap;
+	const struct cairn_jtok *t = v->tok;
+	const char *key;
+	size_t k;
+	int rc;
 
-	if ((k = sorted_keys(o, buf, 64, &n, &heap)) == NULL)
-		return CAIRN_ENOMEM;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = walk_value(map ? "item" : k[i], map ? k[i] : NULL,
-		    json_object_get(o, k[i]), map, s);
-	if (heap)
-		free(k);
-	return rc;
+	/* The view holds canonical JSON: names come sorted bytewise. */
+	for (k = o + 1; k < t[o].next; k = t[k + 1].next) {
+		key = v->sbuf + t[k].str;
+		if ((rc = walk_value(map ? "item" : key, map ? key : NULL, v,
+		    k + 1, map, s)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /*
@@ -196,18 +198,18 @@ walk_members(json_t *o, int map, const struct rsink *s)
  * is what the XML shows.
  */
 static int
-walk_value(const char *name, const char *key, json_t *v, int inmap,
-    const struct rsink *s)
+walk_value(const char *name, const char *key, const struct cairn_jview *v,
+    size_t i, int inmap, const struct rsink *s)
 {
-	char num[32];
+	const struct cairn_jtok *t = &v->tok[i];
 	const char *str;
-	size_t i, len;
+	size_t c, len;
 	int rc, map;
 
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		str = json_string_value(v);
-		len = json_string_length(v);
+	switch (t->type) {
+	case CAIRN_JV_STRING:
+		str = v->sbuf + t->str;
+		len = t->slen;
 		if (xml_text_ok(str, len))
 			return s->leaf(s->arg, name, key, str, len, 0);
 		else {
@@ -220,32 +222,27 @@ walk_value(const char *name, const char *key, json_t *v, int inmap,
 			free(b);
 			return rc;
 		}
-	case JSON_INTEGER:
-		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		return s->leaf(s->arg, name, key, num, strlen(num), 0);
-	case JSON_REAL:
-		snprintf(num, sizeof num, "%.17g", json_real_value(v));
-		return s->leaf(s->arg, name, key, num, strlen(num), 0);
-	case JSON_TRUE:
+	case CAIRN_JV_INT:
+		/* Canonical integer text is the decimal form of its value. */
+		return s->leaf(s->arg, name, key, v->sbuf + t->str, t->slen, 0);
+	case CAIRN_JV_TRUE:
 		return s->leaf(s->arg, name, key, "true", 4, 0);
-	case JSON_FALSE:
+	case CAIRN_JV_FALSE:
 		return s->leaf(s->arg, name, key, "false", 5, 0);
-	case JSON_NULL:
+	case CAIRN_JV_NULL:
 		return s->leaf(s->arg, name, key, "", 0, 0);
-	case JSON_ARRAY:
-		for (i = 0; i < json_array_size(v); i++)
-			if ((rc = walk_value(name, key, json_array_get(v, i),
-			    inmap, s)) != 0)
+	case CAIRN_JV_ARRAY:
+		for (c = i + 1; c < t->next; c = v->tok[c].next)
+			if ((rc = walk_value(name, key, v, c, inmap, s)) != 0)
 				return rc;
 		return 0;
-	case JSON_OBJECT:
-		if (json_object_size(v) == 0)
+	case CAIRN_JV_OBJECT:
+		if (t->next == i + 1)
 			return s->leaf(s->arg, name, key, "", 0, 0);
 		/* sd is the one map of the catalog: a map of maps. */
 		map = inmap || strcmp(name, "sd") == 0;
 		if ((rc = s->start(s->arg, name, key)) != 0 ||
-		    (rc = walk_members(v, map, s)) != 0)
+		    (rc = walk_members(v, i, map, s)) != 0)
 			return rc;
 		return s->end(s->arg);
 	}
@@ -253,15 +250,15 @@ walk_value(const char *name, const char *key, json_t *v, int inmap,
 }
 
 int
-readable_walk(json_t *event, const struct rsink *s)
+readable_walk(const struct cairn_jview *v, int ev, const struct rsink *s)
 {
-	json_t *type = json_object_get(event, "type");
+	const char *type = xstr(v, ev, "type");
 	int rc;
 
-	if (!json_is_string(type))
+	if (type == NULL)
 		return CAIRN_EFORMAT;
-	if ((rc = s->start(s->arg, json_string_value(type), NULL)) != 0 ||
-	    (rc = walk_members(event, 0, s)) != 0)
+	if ((rc = s->start(s->arg, type, NULL)) != 0 ||
+	    (rc = walk_members(v, (size_t)ev, 0, s)) != 0)
 		return rc;
 	return s->end(s->arg);
 }
@@ -282,13 +279,21 @@ int
 line_leaf(struct cairn_buf *b, const char *name, const char *key,
     const char *v, size_t n, int b64)
 {
-	char num[24];
-	int l = snprintf(num, sizeof num, " %zu:", n);
+	char num[24], *p = num + sizeof num;
+	size_t m = n;
 
+	/* " LEN:" by hand: the verifier makes two per field of every entry,
+	 * where snprintf costs more than the rest of the line. */
+	*--p = ':';
+	do
+		*--p = (char)('0' + m % 10);
+	while ((m /= 10) != 0);
+	*--p = ' ';
 	if (cairn_buf_addc(b, '=') || cairn_buf_adds(b, name) ||
 	    (key != NULL && (cairn_buf_addc(b, ' ') || cairn_buf_adds(b, key))) ||
 	    (b64 && cairn_buf_adds(b, " b64")) ||
-	    cairn_buf_add(b, num, (size_t)l) || cairn_buf_add(b, v, n) ||
+	    cairn_buf_add(b, p, (size_t)(num + sizeof num - p)) ||
+	    cairn_buf_add(b, v, n) ||
 	    cairn_buf_addc(b, '\n'))
 		return CAIRN_ENOMEM;
 	return 0;
@@ -361,19 +366,18 @@ count(json_t *o, const char *key)
 }
 
 int
-summary_add(struct summary *s, json_t *event, const char *received)
+summary_add(struct summary *s, const struct cairn_jview *v, int ev,
+    const char *received)
 {
-	json_t *v;
+	const char *k;
 	char day[11];
 	int i, rc;
 
 	s->entries++;
-	for (i = 0; i < 4; i++) {
-		v = json_object_get(event, sum_by_names[i]);
-		if (json_is_string(v) &&
-		    (rc = count(s->by[i], json_string_value(v))) != 0)
+	for (i = 0; i < 4; i++)
+		if ((k = xstr(v, ev, sum_by_names[i])) != NULL &&
+		    (rc = count(s->by[i], k)) != 0)
 			return rc;
-	}
 	/* NULL: an entry (from a hostile export) without "received". */
 	if (received == NULL || strlen(received) < 10)
 		return CAIRN_EFORMAT;
@@ -441,15 +445,13 @@ fx_free(struct fx *fx)
 }
 
 const char *
-xstr(json_t *o, const char *k)
+xstr(const struct cairn_jview *v, int obj, const char *k)
 {
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return cairn_jview_getstr(v, obj, k);
 }
 
 int
-fx_code(const char *type, json_t *ev)
+fx_code(const char *type, const struct cairn_jview *v, int ev)
 {
 	const char *d;
 
@@ -460,7 +462,7 @@ fx_code(const char *type, json_t *ev)
 	    strcmp(type, "account.disabled") == 0)
 		return CODE_ACTION;
 	if (strcmp(type, "ai_label.optout") == 0) {
-		d = xstr(ev, "decision");
+		d = xstr(v, ev, "decision");
 		return d != NULL && strcmp(d, "granted") == 0 ?
 		    CODE_OPTOUT_GRANTED : CODE_OPTOUT_OTHER;
 	}
@@ -612,10 +614,11 @@ fx_seen(const struct fx *fx, uint64_t seq)
 }
 
 int
-fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
-    int role)
+fx_add(struct fx *fx, uint64_t seq, const char *received,
+    const struct cairn_jview *v, int ev, int role)
 {
-	const char *type = xstr(ev, "type"), *account = xstr(ev, "account");
+	const char *type = xstr(v, ev, "type");
+	const char *account = xstr(v, ev, "account");
 	const char *mobile, *a, *b;
 	int64_t t, r;
 	char k[24];
@@ -631,14 +634,14 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 	}
 	/* Facts the deferred rules look up: per account, the first notice,
 	 * the last suspension/termination/disabling, every opt-out. */
-	code = fx_code(type, ev);
+	code = fx_code(type, v, ev);
 	if (code != 0 && account != NULL &&
 	    (rc = acct_fact(fx, account, seq, code)) != 0)
 		return rc;
-	mobile = xstr(ev, "mobile_hash");
+	mobile = xstr(v, ev, "mobile_hash");
 	if (strcmp(type, "realname.check") == 0 && mobile != NULL &&
-	    account != NULL && (a = xstr(ev, "outcome")) != NULL &&
-	    strcmp(a, "pass") == 0 && (b = xstr(ev, "subject")) != NULL &&
+	    account != NULL && (a = xstr(v, ev, "outcome")) != NULL &&
+	    strcmp(a, "pass") == 0 && (b = xstr(v, ev, "subject")) != NULL &&
 	    strcmp(b, "individual") == 0) {
 		if ((rc = pair(fx->mobile, mobile, seq,
 		    json_string(account))) != 0)
@@ -652,33 +655,35 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 
 	/* Rules on the entry alone. */
 	if (kind_rules(fx->kind, RULE_LATE_ENTRY)) {
-		t = xtime_us(xstr(ev, "time"));
+		t = xtime_us(xstr(v, ev, "time"));
 		r = xtime_us(received);
 		if (t >= 0 && r >= 0 && r - t > fx->late_us &&
 		    (rc = add_finding(fx, seq, RULE_LATE_ENTRY, account,
 		    fmt("%s %s happened at %s, %" PRId64 " s before it was "
-		    "received at %s", type, xstr(ev, "id") ? xstr(ev, "id") :
-		    "(no id)", xstr(ev, "time"), (r - t) / 1000000, received),
+		    "received at %s", type, xstr(v, ev, "id") ?
+		    xstr(v, ev, "id") : "(no id)", xstr(v, ev, "time"),
+		    (r - t) / 1000000, received),
 		    &seq, 1)) != 0)
 			return rc;
 	}
 	if (strcmp(type, "realname.check") == 0 &&
 	    kind_rules(fx->kind, RULE_MINOR_PASSED) &&
-	    (a = xstr(ev, "outcome")) != NULL && strcmp(a, "pass") == 0 &&
-	    json_is_false(json_object_get(ev, "is_adult")) &&
+	    (a = xstr(v, ev, "outcome")) != NULL && strcmp(a, "pass") == 0 &&
+	    cairn_jview_type(v, cairn_jview_get(v, ev, "is_adult")) ==
+	    CAIRN_JV_FALSE &&
 	    (rc = add_finding(fx, seq, RULE_MINOR_PASSED, account,
 	    fmt("real-name check passed an account holder under 18 "
 	    "(account %s)", account ? account : "-"), &seq, 1)) != 0)
 		return rc;
 	if (strcmp(type, "export.screening") == 0 &&
-	    (a = xstr(ev, "result")) != NULL &&
+	    (a = xstr(v, ev, "result")) != NULL &&
 	    strcmp(a, "confirmed_match") == 0) {
 		if (kind_rules(fx->kind, RULE_MATCH_ALLOWED) &&
-		    (b = xstr(ev, "action")) != NULL &&
+		    (b = xstr(v, ev, "action")) != NULL &&
 		    strcmp(b, "allow") == 0 &&
 		    (rc = add_finding(fx, seq, RULE_MATCH_ALLOWED, account,
 		    fmt("confirmed screening match on %s allowed",
-		    xstr(ev, "party_name") ? xstr(ev, "party_name") : "-"),
+		    xstr(v, ev, "party_name") ? xstr(v, ev, "party_name") : "-"),
 		    &seq, 1)) != 0)
 			return rc;
 		if (account != NULL &&
@@ -688,20 +693,21 @@ fx_add(struct fx *fx, uint64_t seq, const char *received, json_t *ev,
 	}
 	if (strcmp(type, "content.takedown") == 0) {
 		if (kind_rules(fx->kind, RULE_TAKEDOWN_NO_CATEGORY) &&
-		    xstr(ev, "category") == NULL &&
+		    xstr(v, ev, "category") == NULL &&
 		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_NO_CATEGORY,
 		    account, fmt("takedown of %s names no category",
-		    xstr(ev, "content_id") ? xstr(ev, "content_id") : "-"),
+		    xstr(v, ev, "content_id") ? xstr(v, ev, "content_id") : "-"),
 		    &seq, 1)) != 0)
 			return rc;
-		t = xtime_us(xstr(ev, "applied_at"));
-		r = xtime_us(xstr(ev, "detected_at"));
+		t = xtime_us(xstr(v, ev, "applied_at"));
+		r = xtime_us(xstr(v, ev, "detected_at"));
 		if (kind_rules(fx->kind, RULE_TAKEDOWN_ORDER) && t >= 0 &&
 		    r >= 0 && t < r &&
 		    (rc = add_finding(fx, seq, RULE_TAKEDOWN_ORDER, account,
 		    fmt("takedown of %s applied at %s, before it was detected "
-		    "at %s", xstr(ev, "content_id") ? xstr(ev, "content_id") :
-		    "-", xstr(ev, "applied_at"), xstr(ev, "detected_at")),
+		    "at %s", xstr(v, ev, "content_id") ?
+		    xstr(v, ev, "content_id") : "-", xstr(v, ev, "applied_at"),
+		    xstr(v, ev, "detected_at")),
 		    &seq, 1)) != 0)
 			return rc;
 	}

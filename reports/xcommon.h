@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cairn.h"
+#include "jview.h"
 #include "util.h"
 
 #define XNS		"urn:cairn:export:1"
@@ -22,6 +23,9 @@
  * The readable reading of an event (EXPORT.md "Readable fields") as a token
  * stream: start(name, key), end(), leaf(name, key, value, b64).  key is the
  * map member name of an `item`, else NULL.
+ *
+ * Events are read through a view of their entry's canonical bytes
+ * (jview.h): (v, ev) is the event object's token in view v.
  */
 struct rsink {
 	int	(*start)(void *, const char *name, const char *key);
@@ -30,7 +34,7 @@ struct rsink {
 		    const char *value, size_t len, int b64);
 	void	*arg;
 };
-int	readable_walk(json_t *event, const struct rsink *);
+int	readable_walk(const struct cairn_jview *, int ev, const struct rsink *);
 /* A sink appending a line form of the tokens to a buffer (for comparing). */
 void	readable_linesink(struct rsink *, struct cairn_buf *);
 /* The line form's start and leaf lines (for readings made elsewhere). */
@@ -49,7 +53,8 @@ struct summary {
 };
 int	summary_init(struct summary *);
 void	summary_free(struct summary *);
-int	summary_add(struct summary *, json_t *event, const char *received);
+int	summary_add(struct summary *, const struct cairn_jview *, int ev,
+	    const char *received);
 /* Sorted (key, count) pairs of one group: callback per pair. */
 int	summary_each(const struct summary *, int by,
 	    int (*fn)(void *, const char *key, uint64_t n), void *);
@@ -105,8 +110,8 @@ struct fx {
 int	fx_init(struct fx *, int kind, int64_t late_after_s, uint64_t end_size);
 void	fx_free(struct fx *);
 /* Records one entry (its event and received time) in seq order of its role. */
-int	fx_add(struct fx *, uint64_t seq, const char *received, json_t *event,
-	    int role);
+int	fx_add(struct fx *, uint64_t seq, const char *received,
+	    const struct cairn_jview *, int ev, int role);
 /* 1 if seq was added as context. */
 int	fx_seen(const struct fx *, uint64_t seq);
 /* Evaluates the deferred rules from what was added; sorts the findings. */
@@ -114,10 +119,10 @@ int	fx_finish(struct fx *);
 
 /* Account-stream codes the rules care about. */
 enum { CODE_NOTICE = 1, CODE_ACTION, CODE_OPTOUT_GRANTED, CODE_OPTOUT_OTHER };
-int	fx_code(const char *type, json_t *event);
+int	fx_code(const char *type, const struct cairn_jview *, int ev);
 
-/* A member of an object if it is a string, else NULL. */
-const char *xstr(json_t *o, const char *key);
+/* A member of object obj if it is a string, else NULL. */
+const char *xstr(const struct cairn_jview *, int obj, const char *key);
 
 /* The signature's trusted comment for an export (writer and verifier). */
 void	trusted_comment(char *out, size_t cap, int kind, const char *account,
