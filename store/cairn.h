@@ -163,6 +163,13 @@ void	cairn_iter_free(cairn_iter *);
  * entry whose stored leaf it compares (cairn_iter_leaf; rows.h).
  */
 void	cairn_iter_lazy(cairn_iter *, int on);
+/*
+ * An account iterator reads ahead on a second thread (started only once
+ * the account has more than a block of entries), for long histories on a
+ * large store; it returns the same entries in the same order.  0, or
+ * CAIRN_EINVAL for another kind of iterator.
+ */
+int	cairn_iter_ahead(cairn_iter *);
 /* Takes a new snapshot if the iterator's is older than 100 ms (an
  * iterator renews itself as it goes; this is for one a merge leaves
  * waiting), so that a long scan does not pin pages the writer frees. */

@@ -91,6 +91,44 @@ struct cairn_iter {
 	unsigned	 since_renew;
 	int64_t		 renewed_ms;	/* monotonic, when the snapshot was taken */
 	struct cairn_buf buf;
+	struct readahead *ahead;		/* cairn_iter_ahead */
+};
+
+/*
+ * Reading ahead (cairn_iter_ahead): a second thread walks the account's
+ * index in blocks and reads them into a ring; the caller gives the entries
+ * out in order and, rather than wait for a block the thread is reading,
+ * reads a later one itself.  A long history is random reads all over a
+ * large map, bound by memory latency: two threads wait on two misses at
+ * once.  Blocks hold copies, so snapshots may differ: entries never change.
+ */
+#define AHEAD_BLOCK	256
+#define AHEAD_SLOTS	4
+
+enum { SLOT_FREE, SLOT_SEQS, SLOT_FILLING, SLOT_READY };
+
+struct ablock {
+	int		 state;
+	uint64_t	 seq[AHEAD_BLOCK];
+	struct cairn_entry e[AHEAD_BLOCK];
+	size_t		 n, pos;
+	int		 rc;
+	struct cairn_buf buf;
+};
+
+struct readahead {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 running, quit, busy, reset;
+	int		 ended;		/* the index has no more */
+	int		 wrc;		/* the index walk's error */
+	uint64_t	 next;		/* index position: first seq >= next */
+	uint64_t	 head, tail;	/* blocks [tail, head) are in the ring */
+	struct ablock	*out;		/* block tail, read: the caller's */
+	MDB_txn		*wtxn;
+	MDB_cursor	*wcur;
+	struct ablock	 blk[AHEAD_SLOTS];
 };
 
 enum { ITER_RANGE, ITER_ACCOUNT, ITER_STREAM };
@@ -1438,6 +1476,325 @@ iter_renew(cairn_iter *it, int force)
 	return 1;	/* the cursor must be positioned again */
 }
 
+/* The next seq of account from the by_account index at cur: from the
+ * first key >= account || *next when *started is 0 (resumes too). */
+static int
+account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
+    int *started, uint64_t *seq)
+{
+	MDB_val k, v;
+	uint8_t kb[512 + 8];
+	size_t n = akey(account, kb);
+	int rc;
+
+	if (!*started) {
+		cairn_put_be64(kb + n, *next);
+		val(&k, kb, n + 8);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		*started = 1;
+	} else
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	if (rc != 0)
+		return mdbrc(rc);
+	if (k.mv_size != n + 8 || memcmp(k.mv_data, kb, n) != 0)
+		return CAIRN_ENOTFOUND;
+	*seq = cairn_get_be64((uint8_t *)k.mv_data + n);
+	*next = *seq + 1;
+	return 0;
+}
+
+/* Reads block b's entries in txn, copying their bytes into the block; on
+ * an error, the entries before it are given out, then the error. */
+static void
+ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy)
+{
+	size_t i, j;
+	int rc = 0;
+
+	b->buf.len = 0;
+	for (i = 0; i < b->n; i++) {
+		if ((rc = read_entry(s, txn, b->seq[i], &b->e[i], lazy)) != 0) {
+			if (rc == CAIRN_ENOTFOUND)
+				rc = CAIRN_ECORRUPT;
+			break;
+		}
+		/* The offset for now; pointers once the buffer stops moving. */
+		if (cairn_buf_add(&b->buf, b->e[i].data, b->e[i].len) != 0) {
+			rc = CAIRN_ENOMEM;
+			break;
+		}
+		b->e[i].data = (const uint8_t *)(uintptr_t)(b->buf.len -
+		    b->e[i].len);
+	}
+	b->n = i;
+	b->rc = rc;
+	for (j = 0; j < i; j++)
+		b->e[j].data = b->buf.p + (uintptr_t)b->e[j].data;
+}
+
+/* The second thread's walk: the next block's seqs into b, in a snapshot
+ * taken now (it holds every entry the index names). */
+static int
+ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b)
+{
+	int rc, started = 0;
+
+	if (a->wtxn == NULL) {
+		if ((rc = rtxn(it->s, &a->wtxn)) != 0)
+			return rc;
+		if ((rc = mdb_cursor_open(a->wtxn, it->s->by_account,
+		    &a->wcur)) != 0)
+			return mdbrc(rc);
+	} else {
+		mdb_txn_reset(a->wtxn);
+		if ((rc = mdb_txn_renew(a->wtxn)) != 0 ||
+		    (rc = mdb_cursor_renew(a->wtxn, a->wcur)) != 0)
+			return mdbrc(rc);
+	}
+	b->n = b->pos = 0;
+	b->rc = 0;
+	while (b->n < AHEAD_BLOCK) {
+		rc = account_seq(it->account, a->wcur, &a->next, &started,
+		    &b->seq[b->n]);
+		if (rc == CAIRN_ENOTFOUND) {
+			a->ended = 1;
+			break;
+		}
+		if (rc != 0)
+			return rc;
+		b->n++;
+	}
+	return 0;
+}
+
+/* The number of the oldest block from block from on in state, or -1. */
+static int64_t
+ahead_find(const struct readahead *a, uint64_t from, int state)
+{
+	uint64_t i;
+
+	for (i = from; i < a->head; i++)
+		if (a->blk[i % AHEAD_SLOTS].state == state)
+			return (int64_t)i;
+	return -1;
+}
+
+/* The second thread: keeps two blocks of seqs ahead of the one it reads,
+ * so that a caller about to wait has one to read itself. */
+static void *
+ahead_main(void *arg)
+{
+	cairn_iter *it = arg;
+	struct readahead *a = it->ahead;
+	struct ablock *b;
+	int64_t f;
+	int rc, walk;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->quit) {
+		f = ahead_find(a, a->tail, SLOT_SEQS);
+		walk = !a->ended && a->wrc == 0 &&
+		    a->head - a->tail < AHEAD_SLOTS &&
+		    (f < 0 || ahead_find(a, (uint64_t)f + 1, SLOT_SEQS) < 0);
+		if (a->reset || (f < 0 && !walk)) {
+			pthread_cond_wait(&a->cv, &a->mu);
+			continue;
+		}
+		a->busy = 1;
+		if (walk) {
+			b = &a->blk[a->head % AHEAD_SLOTS];
+			pthread_mutex_unlock(&a->mu);
+			rc = ahead_collect(it, a, b);
+			pthread_mutex_lock(&a->mu);
+			if (rc != 0)
+				a->wrc = rc;
+			else if (b->n > 0) {
+				b->state = SLOT_SEQS;
+				a->head++;
+			}
+		} else {
+			b = &a->blk[(uint64_t)f % AHEAD_SLOTS];
+			b->state = SLOT_FILLING;
+			pthread_mutex_unlock(&a->mu);
+			ablock_fill(it->s, a->wtxn, b, it->lazy);
+			pthread_mutex_lock(&a->mu);
+			b->state = SLOT_READY;
+		}
+		a->busy = 0;
+		pthread_cond_broadcast(&a->cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* Reads block b in the caller's transaction, renewed so that it holds
+ * the seqs the second thread found. */
+static int
+ahead_steal(cairn_iter *it, struct ablock *b)
+{
+	int rc;
+
+	mdb_txn_reset(it->txn);
+	if ((rc = mdb_txn_renew(it->txn)) != 0 ||
+	    (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0))
+		return mdbrc(rc);
+	it->started = 0;
+	it->since_renew = 0;
+	it->renewed_ms = mono_ms();
+	ablock_fill(it->s, it->txn, b, it->lazy);
+	return 0;
+}
+
+/* cairn_iter_next for an account iterator reading ahead. */
+static int
+ahead_next(cairn_iter *it, struct cairn_entry *e)
+{
+	struct readahead *a = it->ahead;
+	struct ablock *b;
+	int64_t f;
+	int rc;
+
+	for (;;) {
+		/* The block being given out is the caller's alone. */
+		if ((b = a->out) != NULL) {
+			if (b->pos < b->n) {
+				*e = b->e[b->pos++];
+				return 0;
+			}
+			if (b->rc != 0)
+				return b->rc;
+			pthread_mutex_lock(&a->mu);
+			b->state = SLOT_FREE;
+			a->tail++;
+			a->out = NULL;
+			pthread_cond_broadcast(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+			continue;
+		}
+		pthread_mutex_lock(&a->mu);
+		b = &a->blk[a->tail % AHEAD_SLOTS];
+		if (a->tail < a->head && b->state == SLOT_READY) {
+			a->out = b;
+			pthread_mutex_unlock(&a->mu);
+			continue;
+		}
+		if (a->tail == a->head && !a->running) {
+			/* The first block is read here; a thread starts only
+			 * for a history longer than one block. */
+			pthread_mutex_unlock(&a->mu);
+			if (a->wrc != 0)
+				return a->wrc;
+			if (a->ended)
+				return CAIRN_ENOTFOUND;
+			if ((rc = ahead_collect(it, a, b)) != 0)
+				return a->wrc = rc;
+			if (b->n == 0)
+				return CAIRN_ENOTFOUND;
+			b->state = SLOT_SEQS;
+			a->head++;
+			if (!a->ended && pthread_create(&a->th, NULL, ahead_main,
+			    it) == 0)
+				a->running = 1;
+			/* Without the thread, each block is read here. */
+			pthread_mutex_lock(&a->mu);
+		}
+		if ((f = ahead_find(a, a->tail, SLOT_SEQS)) >= 0) {
+			b = &a->blk[(uint64_t)f % AHEAD_SLOTS];
+			b->state = SLOT_FILLING;
+			pthread_mutex_unlock(&a->mu);
+			rc = ahead_steal(it, b);
+			pthread_mutex_lock(&a->mu);
+			b->state = SLOT_READY;
+			pthread_cond_broadcast(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (a->tail == a->head && (a->ended || a->wrc != 0)) {
+			rc = a->wrc != 0 ? a->wrc : CAIRN_ENOTFOUND;
+			pthread_mutex_unlock(&a->mu);
+			return rc;
+		}
+		pthread_cond_wait(&a->cv, &a->mu);
+		pthread_mutex_unlock(&a->mu);
+	}
+}
+
+/* Drops the ring (the thread idle), to read again from seq next. */
+static void
+ahead_reset(struct readahead *a, uint64_t next)
+{
+	int i;
+
+	pthread_mutex_lock(&a->mu);
+	a->reset = 1;
+	while (a->busy)
+		pthread_cond_wait(&a->cv, &a->mu);
+	for (i = 0; i < AHEAD_SLOTS; i++)
+		a->blk[i].state = SLOT_FREE;
+	a->head = a->tail = 0;
+	a->out = NULL;
+	a->ended = 0;
+	a->wrc = 0;
+	a->next = next;
+	a->reset = 0;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+int
+cairn_iter_ahead(cairn_iter *it)
+{
+	struct readahead *a;
+
+	if (it->kind != ITER_ACCOUNT)
+		return CAIRN_EINVAL;
+	if (it->ahead != NULL)
+		return 0;
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return CAIRN_ENOMEM;
+	if (pthread_mutex_init(&a->mu, NULL) != 0) {
+		free(a);
+		return CAIRN_ENOMEM;
+	}
+	if (pthread_cond_init(&a->cv, NULL) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		free(a);
+		return CAIRN_ENOMEM;
+	}
+	/* From where the iterator stands. */
+	a->next = it->next;
+	it->ahead = a;
+	return 0;
+}
+
+/* Stops the second thread and frees the ring. */
+static void
+ahead_free(struct readahead *a)
+{
+	int i;
+
+	if (a == NULL)
+		return;
+	if (a->running) {
+		pthread_mutex_lock(&a->mu);
+		a->quit = 1;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->th, NULL);
+	}
+	if (a->wcur != NULL)
+		mdb_cursor_close(a->wcur);
+	if (a->wtxn != NULL)
+		mdb_txn_abort(a->wtxn);
+	for (i = 0; i < AHEAD_SLOTS; i++)
+		cairn_buf_free(&a->blk[i].buf);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
 int
 cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 {
@@ -1455,26 +1812,13 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 			return CAIRN_ENOTFOUND;
 		seq = it->next++;
 		break;
-	case ITER_ACCOUNT: {
-		uint8_t kb[512 + 8];
-		size_t n = akey(it->account, kb);
-
-		if (!it->started) {
-			/* From the first key >= prefix || next seq (resumes too). */
-			cairn_put_be64(kb + n, it->next);
-			val(&k, kb, n + 8);
-			rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
-			it->started = 1;
-		} else
-			rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
-		if (rc != 0)
-			return mdbrc(rc);
-		if (k.mv_size != n + 8 || memcmp(k.mv_data, kb, n) != 0)
-			return CAIRN_ENOTFOUND;
-		seq = cairn_get_be64((uint8_t *)k.mv_data + n);
-		it->next = seq + 1;
+	case ITER_ACCOUNT:
+		if (it->ahead != NULL)
+			return ahead_next(it, e);
+		if ((rc = account_seq(it->account, it->cur, &it->next,
+		    &it->started, &seq)) != 0)
+			return rc;
 		break;
-	}
 	case ITER_STREAM:
 		if (!it->started) {
 			val(&k, it->tkey, sizeof it->tkey);
@@ -1609,6 +1953,8 @@ cairn_iter_seek(cairn_iter *it, uint64_t seq, int64_t received_us)
 		return CAIRN_EINVAL;
 	}
 	it->started = 0;
+	if (it->ahead != NULL)
+		ahead_reset(it->ahead, seq);	/* what was read ahead goes */
 	return 0;
 }
 
@@ -1617,6 +1963,7 @@ cairn_iter_free(cairn_iter *it)
 {
 	if (it == NULL)
 		return;
+	ahead_free(it->ahead);
 	if (it->cur != NULL)
 		mdb_cursor_close(it->cur);
 	if (it->txn != NULL)

@@ -276,6 +276,77 @@ START_TEST(test_iterators)
 }
 END_TEST
 
+/* Reading ahead on a second thread gives what the plain iterator gives:
+ * the same entries, bytes and hashes, in order, over many blocks, and
+ * after a seek; stored leaves when not lazy. */
+START_TEST(test_iter_ahead)
+{
+	struct cairn_entry e, f;
+	struct cairn_buf want = { 0 };
+	cairn_event *evs[100];
+	struct cairn_receipt r[100];
+	cairn_store *s;
+	cairn_iter *a, *b;
+	char id[32];
+	uint64_t n;
+	int i, j, lazy;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	/* 1,500 entries of acct-a (about six blocks) among acct-b's. */
+	for (i = 0; i < 20; i++) {
+		for (j = 0; j < 100; j++) {
+			snprintf(id, sizeof id, "r%d-%d", i, j);
+			evs[j] = ev("src", id, j % 4 == 3 ? "acct-b" : "acct-a",
+			    "n");
+		}
+		ck_assert_int_eq(cairn_store_append(s, evs, 100, r, NULL), 0);
+		for (j = 0; j < 100; j++)
+			cairn_event_free(evs[j]);
+	}
+	ck_assert_int_eq(cairn_iter_range(s, 0, 1, &b), 0);
+	ck_assert_int_eq(cairn_iter_ahead(b), CAIRN_EINVAL);
+	cairn_iter_free(b);
+	for (lazy = 0; lazy <= 1; lazy++) {
+		ck_assert_int_eq(cairn_iter_account(s, "acct-a", &a), 0);
+		ck_assert_int_eq(cairn_iter_account(s, "acct-a", &b), 0);
+		ck_assert_int_eq(cairn_iter_ahead(a), 0);
+		cairn_iter_lazy(a, lazy);
+		cairn_iter_lazy(b, lazy);
+		for (n = 0; cairn_iter_next(b, &f) == 0; n++) {
+			/* f's bytes last only until b's next call. */
+			want.len = 0;
+			ck_assert_int_eq(cairn_buf_add(&want, f.data, f.len), 0);
+			ck_assert_int_eq(cairn_iter_next(a, &e), 0);
+			ck_assert_uint_eq(e.seq, f.seq);
+			ck_assert_uint_eq(e.len, f.len);
+			ck_assert_mem_eq(e.data, want.p, f.len);
+			ck_assert_mem_eq(e.leaf, f.leaf, CAIRN_HASH_LEN);
+			ck_assert_mem_eq(e.stored, f.stored, CAIRN_HASH_LEN);
+			ck_assert_int_eq(e.intact, lazy ? -1 : 1);
+		}
+		ck_assert_uint_eq(n, 1500);
+		ck_assert_int_eq(cairn_iter_next(a, &e), CAIRN_ENOTFOUND);
+		/* A seek drops what was read ahead. */
+		ck_assert_int_eq(cairn_iter_seek(a, 1000, 0), 0);
+		ck_assert_int_eq(cairn_iter_next(a, &e), 0);
+		ck_assert_uint_eq(e.seq, 1000);
+		for (n = 1; cairn_iter_next(a, &e) == 0; n++)
+			ck_assert_uint_gt(e.seq, 1000);
+		ck_assert_uint_eq(n, 750);
+		cairn_iter_free(a);
+		cairn_iter_free(b);
+	}
+	/* Freed in the middle, with the second thread at work. */
+	ck_assert_int_eq(cairn_iter_account(s, "acct-a", &a), 0);
+	ck_assert_int_eq(cairn_iter_ahead(a), 0);
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(cairn_iter_next(a, &e), 0);
+	cairn_iter_free(a);
+	cairn_buf_free(&want);
+	cairn_store_close(s);
+}
+END_TEST
+
 /* Iterators resume at a seq (cursors), and give the stored leaf hash. */
 START_TEST(test_iter_seek)
 {
@@ -809,6 +880,7 @@ suite(void)
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_iterators);
 	tcase_add_test(tc, test_iter_seek);
+	tcase_add_test(tc, test_iter_ahead);
 	tcase_add_test(tc, test_proofs);
 	tcase_add_test(tc, test_checkpoint_and_verify);
 	tcase_add_test(tc, test_key_rotation);
