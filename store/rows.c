@@ -182,11 +182,22 @@ cairn_chain_init(struct cairn_chain *c)
 	memset(c, 0, sizeof *c);
 }
 
-int
-cairn_chain_step(struct cairn_chain *c, const char *account,
-    const struct cairn_entry *e, const struct cairn_row *r, int parsed)
+/* Decodes row r's account_prev into link: 1, or 0 if it has none. */
+static int
+row_link(const struct cairn_row *r, uint8_t link[CAIRN_HASH_LEN])
 {
-	uint8_t link[CAIRN_HASH_LEN];
+	return r->account_prev.p != NULL &&
+	    r->account_prev.n == CAIRN_HEX_LEN &&
+	    cairn_unhex(r->account_prev.p, CAIRN_HEX_LEN, link,
+	    CAIRN_HASH_LEN) == 0;
+}
+
+/* cairn_chain_step with the entry's link decoded (linked: it has one). */
+static int
+chain_step(struct cairn_chain *c, const char *account,
+    const struct cairn_entry *e, const struct cairn_row *r, int parsed,
+    const uint8_t link[CAIRN_HASH_LEN], int linked)
+{
 	int check = CAIRN_ROW_OK;
 
 	if (!e->intact)
@@ -195,9 +206,7 @@ cairn_chain_step(struct cairn_chain *c, const char *account,
 		check = CAIRN_ROW_UNREADABLE;
 	else if (!cairn_span_eq(&r->account, account))
 		check = CAIRN_ROW_FOREIGN;
-	else if (r->account_prev.p == NULL || r->account_prev.n != CAIRN_HEX_LEN ||
-	    cairn_unhex(r->account_prev.p, CAIRN_HEX_LEN, link,
-	    CAIRN_HASH_LEN) != 0 ||
+	else if (!linked ||
 	    memcmp(link, c->n ? c->prev : zero32, CAIRN_HASH_LEN) != 0)
 		check = CAIRN_ROW_GAP;
 	/* A foreign entry is not part of this account's chain: skip it. */
@@ -209,6 +218,16 @@ cairn_chain_step(struct cairn_chain *c, const char *account,
 		c->bad++;
 	c->last_seq = e->seq;
 	return check;
+}
+
+int
+cairn_chain_step(struct cairn_chain *c, const char *account,
+    const struct cairn_entry *e, const struct cairn_row *r, int parsed)
+{
+	uint8_t link[CAIRN_HASH_LEN];
+
+	return chain_step(c, account, e, r, parsed, link,
+	    parsed && row_link(r, link));
 }
 
 enum { HIST_READING, HIST_ENDED };
@@ -260,18 +279,12 @@ hist_exact(struct cairn_hist *h, int i)
 	return 0;
 }
 
-/* 1 if row r (of a parsed entry) links to leaf by its account_prev. */
+/* 1 if slot i's entry (parsed) links to leaf by its account_prev. */
 static int
-links_to(const struct cairn_row *r, const char *account,
-    const uint8_t leaf[CAIRN_HASH_LEN])
+links_to(const struct cairn_hist *h, int i, const uint8_t leaf[CAIRN_HASH_LEN])
 {
-	uint8_t link[CAIRN_HASH_LEN];
-
-	return cairn_span_eq(&r->account, account) &&
-	    r->account_prev.p != NULL && r->account_prev.n == CAIRN_HEX_LEN &&
-	    cairn_unhex(r->account_prev.p, CAIRN_HEX_LEN, link,
-	    CAIRN_HASH_LEN) == 0 &&
-	    memcmp(link, leaf, CAIRN_HASH_LEN) == 0;
+	return h->linked[i] && cairn_span_eq(&h->r[i].account, h->account) &&
+	    memcmp(h->link[i], leaf, CAIRN_HASH_LEN) == 0;
 }
 
 /* Gives out the held entry, now settled: the chain step makes its check. */
@@ -280,8 +293,8 @@ hist_give(struct cairn_hist *h, int held)
 {
 	uint64_t n = h->ch.n;
 
-	h->check[held] = cairn_chain_step(&h->ch, h->account, &h->e[held],
-	    &h->r[held], h->parsed[held]);
+	h->check[held] = chain_step(&h->ch, h->account, &h->e[held],
+	    &h->r[held], h->parsed[held], h->link[held], h->linked[held]);
 	if (n == 0 && h->ch.n == 1)
 		h->first_seq = h->e[held].seq;
 	h->out = held;
@@ -326,11 +339,13 @@ cairn_hist_next(struct cairn_hist *h, const struct cairn_entry **ep,
 		h->e[slot].data = h->buf[slot].p;
 		h->parsed[slot] = cairn_row_parse(h->e[slot].data, n.len,
 		    &h->r[slot]) == 0;
+		/* Decoded once: the link is compared twice. */
+		h->linked[slot] = h->parsed[slot] &&
+		    row_link(&h->r[slot], h->link[slot]);
 		/* The held entry: vouched for by this one's link, or else
 		 * checked against its stored leaf. */
 		if (held >= 0 && h->e[held].intact == -1) {
-			if (h->parsed[slot] && links_to(&h->r[slot], h->account,
-			    h->e[held].leaf))
+			if (links_to(h, slot, h->e[held].leaf))
 				h->e[held].intact = 1;
 			else if ((rc = hist_exact(h, held)) != 0)
 				return rc;

@@ -132,6 +132,8 @@ struct cairn_hist {
 	struct cairn_entry	 e[2];		/* held, given out */
 	struct cairn_row	 r[2];
 	int			 parsed[2], check[2], gap[2];
+	uint8_t			 link[2][CAIRN_HASH_LEN];	/* account_prev */
+	int			 linked[2];	/* link decoded */
 	struct cairn_buf	 buf[2];
 	uint64_t		 first_seq, last_seq;	/* of those given out */
 };

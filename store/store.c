@@ -1535,7 +1535,8 @@ ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy)
 /* The second thread's walk: the next block's seqs into b, in a snapshot
  * taken now (it holds every entry the index names). */
 static int
-ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b)
+ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b,
+    int *ended)
 {
 	int rc, started = 0;
 
@@ -1557,7 +1558,7 @@ ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b)
 		rc = account_seq(it->account, a->wcur, &a->next, &started,
 		    &b->seq[b->n]);
 		if (rc == CAIRN_ENOTFOUND) {
-			a->ended = 1;
+			*ended = 1;
 			break;
 		}
 		if (rc != 0)
@@ -1579,6 +1580,21 @@ ahead_find(const struct readahead *a, uint64_t from, int state)
 	return -1;
 }
 
+/* Waits on a's condition, at most 50 ms: the state is looked at again. */
+static void
+ahead_wait(struct readahead *a)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += 50 * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&a->cv, &a->mu, &t);
+}
+
 /* The second thread: keeps two blocks of seqs ahead of the one it reads,
  * so that a caller about to wait has one to read itself. */
 static void *
@@ -1588,7 +1604,7 @@ ahead_main(void *arg)
 	struct readahead *a = it->ahead;
 	struct ablock *b;
 	int64_t f;
-	int rc, walk;
+	int rc, walk, ended;
 
 	pthread_mutex_lock(&a->mu);
 	while (!a->quit) {
@@ -1597,15 +1613,17 @@ ahead_main(void *arg)
 		    a->head - a->tail < AHEAD_SLOTS &&
 		    (f < 0 || ahead_find(a, (uint64_t)f + 1, SLOT_SEQS) < 0);
 		if (a->reset || (f < 0 && !walk)) {
-			pthread_cond_wait(&a->cv, &a->mu);
+			ahead_wait(a);
 			continue;
 		}
 		a->busy = 1;
 		if (walk) {
 			b = &a->blk[a->head % AHEAD_SLOTS];
+			ended = 0;
 			pthread_mutex_unlock(&a->mu);
-			rc = ahead_collect(it, a, b);
+			rc = ahead_collect(it, a, b, &ended);
 			pthread_mutex_lock(&a->mu);
+			a->ended = ended;
 			if (rc != 0)
 				a->wrc = rc;
 			else if (b->n > 0) {
@@ -1636,8 +1654,11 @@ ahead_steal(cairn_iter *it, struct ablock *b)
 
 	mdb_txn_reset(it->txn);
 	if ((rc = mdb_txn_renew(it->txn)) != 0 ||
-	    (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0))
-		return mdbrc(rc);
+	    (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0)) {
+		b->n = 0;
+		b->rc = mdbrc(rc);
+		return b->rc;
+	}
 	it->started = 0;
 	it->since_renew = 0;
 	it->renewed_ms = mono_ms();
@@ -1686,7 +1707,8 @@ ahead_next(cairn_iter *it, struct cairn_entry *e)
 				return a->wrc;
 			if (a->ended)
 				return CAIRN_ENOTFOUND;
-			if ((rc = ahead_collect(it, a, b)) != 0)
+			/* No second thread yet: no lock needed. */
+			if ((rc = ahead_collect(it, a, b, &a->ended)) != 0)
 				return a->wrc = rc;
 			if (b->n == 0)
 				return CAIRN_ENOTFOUND;
@@ -1716,7 +1738,7 @@ ahead_next(cairn_iter *it, struct cairn_entry *e)
 			pthread_mutex_unlock(&a->mu);
 			return rc;
 		}
-		pthread_cond_wait(&a->cv, &a->mu);
+		ahead_wait(a);
 		pthread_mutex_unlock(&a->mu);
 	}
 }
@@ -1730,7 +1752,7 @@ ahead_reset(struct readahead *a, uint64_t next)
 	pthread_mutex_lock(&a->mu);
 	a->reset = 1;
 	while (a->busy)
-		pthread_cond_wait(&a->cv, &a->mu);
+		ahead_wait(a);
 	for (i = 0; i < AHEAD_SLOTS; i++)
 		a->blk[i].state = SLOT_FREE;
 	a->head = a->tail = 0;

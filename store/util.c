@@ -154,14 +154,19 @@ cairn_hex(const uint8_t *d, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-/* A hex digit's value, or 0x100 if c is not one (either case). */
-static unsigned
-hexval(unsigned char c)
-{
-	unsigned d = (unsigned)c - '0', l = ((unsigned)c | 0x20) - 'a';
-
-	return d < 10 ? d : l < 6 ? l + 10 : 0x100;
-}
+/* Each byte's value as a hex digit, or 0x100 if it is not one. */
+static const uint16_t hexval[256] = {
+#define X16 0x100, 0x100, 0x100, 0x100, 0x100, 0x100, 0x100, 0x100, \
+	0x100, 0x100, 0x100, 0x100, 0x100, 0x100, 0x100, 0x100
+	X16, X16, X16,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x100, 0x100, 0x100, 0x100, 0x100, 0x100,
+	0x100, 10, 11, 12, 13, 14, 15, 0x100, 0x100, 0x100, 0x100, 0x100,
+	0x100, 0x100, 0x100, 0x100, X16,
+	0x100, 10, 11, 12, 13, 14, 15, 0x100, 0x100, 0x100, 0x100, 0x100,
+	0x100, 0x100, 0x100, 0x100, X16,
+	X16, X16, X16, X16, X16, X16, X16, X16
+#undef X16
+};
 
 int
 cairn_unhex(const char *s, size_t hexlen, uint8_t *out, size_t n)
@@ -173,8 +178,8 @@ cairn_unhex(const char *s, size_t hexlen, uint8_t *out, size_t n)
 		return CAIRN_EINVAL;
 	/* No branch per digit: history checks two links per entry. */
 	for (i = 0; i < n; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = hexval[(unsigned char)s[2 * i]];
+		lo = hexval[(unsigned char)s[2 * i + 1]];
 		bad |= hi | lo;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

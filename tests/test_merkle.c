@@ -492,6 +492,29 @@ consistency_must_fail(uint64_t old, uint64_t new, const uint8_t r1[HL],
 }
 
 /* RFC 6962 hashing vectors (transparency-dev/merkle rfc6962_test.go). */
+/* Hex decoding: both cases, every byte that is not a digit refused. */
+START_TEST(test_unhex)
+{
+	static const char bad[] = "/:@G`g \x80\xff";
+	uint8_t out[2];
+	char in[5];
+	size_t i;
+
+	ck_assert_int_eq(cairn_unhex("0aF9", 4, out, 2), 0);
+	ck_assert_uint_eq(out[0], 0x0a);
+	ck_assert_uint_eq(out[1], 0xf9);
+	ck_assert_int_eq(cairn_unhex("Ab09", 4, out, 2), 0);
+	ck_assert_uint_eq(out[0], 0xab);
+	ck_assert_int_eq(cairn_unhex("0a", 2, out, 2), CAIRN_EINVAL);
+	for (i = 0; i < sizeof bad - 1; i++) {
+		memcpy(in, "0a0a", 5);
+		in[i % 4] = bad[i];
+		ck_assert_msg(cairn_unhex(in, 4, out, 2) == CAIRN_EINVAL,
+		    "byte 0x%02x accepted", (unsigned char)bad[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_hash_vectors)
 {
 	uint8_t h[HL], want[HL];
@@ -980,6 +1003,7 @@ merkle_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_unhex);
 	tcase_add_test(tc, test_hash_vectors);
 	tcase_add_test(tc, test_vector_nodes);
 	tcase_add_test(tc, test_vector_roots);
