@@ -1,10 +1,11 @@
 /*
  * export.h: signed, compressed regulatory exports (schemas/EXPORT.md) and
  * their offline verification.  The writer streams one read pass over the
- * store through libxml2's xmlTextWriter into zstd and a file, hashing the
- * compressed bytes for the minisign signature as they go out; memory does
- * not grow with the number of entries (only with what the findings must
- * remember: accounts with notices or opt-outs, passing mobile hashes).
+ * store, making the XML text itself, and hands it to a second thread that
+ * compresses it with zstd into a file, hashing the compressed bytes for the
+ * minisign signature as they go out; memory does not grow with the number
+ * of entries (only with what the findings must remember: accounts with
+ * notices or opt-outs, passing mobile hashes).
  */
 #ifndef CAIRN_EXPORT_H
 #define CAIRN_EXPORT_H

@@ -76,9 +76,11 @@ struct xw {
 	/* the XML being made: a buffer flushed into zstd, the open elements */
 	struct cairn_buf ob;
 	const char	*stack[XO_DEPTH];
+	size_t		 stacklen[XO_DEPTH];
 	int		 depth;
 	int		 open;		/* the last start tag still lacks '>' */
 	int		 oerr;
+	char		 b64pair[4096][2];	/* base64 of each 12 bits */
 	struct zout	 z;
 	struct fx	 fx;
 	struct summary	 sum;
@@ -263,7 +265,9 @@ zclose(struct zout *z)
 
 /*
  * The XML emitter.  Every function returns 0, or -1 when memory or the
- * output failed (then the export fails).
+ * output failed (then the export fails).  It appends to x->ob by hand
+ * rather than through cairn_buf_add: an entry is some forty small pieces,
+ * and a call, checks and a NUL per piece took a fifth of the thread.
  */
 static int
 xo_flush(struct xw *x, int force)
@@ -274,40 +278,63 @@ xo_flush(struct xw *x, int force)
 	return zsend(&x->z, &x->ob);
 }
 
-static int
-xo_raw(struct xw *x, const char *s, size_t n)
+/* Makes room for n more bytes in the XML buffer (inline: the emitter's
+ * every piece goes through it). */
+static inline int
+xo_room(struct xw *x, size_t n)
 {
-	if (cairn_buf_add(&x->ob, s, n) != 0) {
+	if (x->ob.cap - x->ob.len > n)
+		return 0;
+	if (cairn_buf_reserve(&x->ob, n) != 0) {
 		x->oerr = 1;
 		return -1;
 	}
 	return 0;
 }
 
+/* Appends n bytes as they are. */
+static inline int
+xo_raw(struct xw *x, const char *s, size_t n)
+{
+	if (xo_room(x, n) != 0)
+		return -1;
+	memcpy(x->ob.p + x->ob.len, s, n);
+	x->ob.len += n;
+	return 0;
+}
+
 #define XO_LIT(x, s)	xo_raw((x), (s), sizeof(s) - 1)
+
+/* Bytes that need a reference: XE_TEXT everywhere, XE_ATTR in attribute
+ * values only; xe_refs[] holds the reference of each. */
+#define XE_TEXT	1
+#define XE_ATTR	2
+
+static const uint8_t xe_class[256] = {
+	['&'] = XE_TEXT, ['<'] = XE_TEXT, ['>'] = XE_TEXT, ['\r'] = XE_TEXT,
+	['"'] = XE_ATTR, ['\t'] = XE_ATTR, ['\n'] = XE_ATTR
+};
+
+static const char *const xe_refs[256] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['\r'] = "&#13;",
+	['"'] = "&quot;", ['\t'] = "&#9;", ['\n'] = "&#10;"
+};
 
 /* Escaped text: &, <, > always, CR as a reference (XML would turn it into
  * LF); in attributes also the quote, tab and LF (attribute values are
- * normalised otherwise). */
+ * normalised otherwise).  Most values need none: one copy then. */
 static int
 xo_esc(struct xw *x, const char *s, size_t n, int attr)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned mask = attr ? XE_TEXT | XE_ATTR : XE_TEXT;
 	size_t i, from = 0;
 	const char *rep;
 
 	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '\r': rep = "&#13;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		case '\t': rep = attr ? "&#9;" : NULL; break;
-		case '\n': rep = attr ? "&#10;" : NULL; break;
-		default: rep = NULL;
-		}
-		if (rep == NULL)
+		if ((xe_class[u[i]] & mask) == 0)
 			continue;
+		rep = xe_refs[u[i]];
 		if (xo_raw(x, s + from, i - from) != 0 ||
 		    xo_raw(x, rep, strlen(rep)) != 0)
 			return -1;
@@ -326,23 +353,53 @@ xo_content(struct xw *x, int child)
 	return child ? XO_LIT(x, ">\n") : XO_LIT(x, ">");
 }
 
+/* A start tag left open for attributes; nlen is strlen(name). */
+static int
+xo_startn(struct xw *x, const char *name, size_t nlen)
+{
+	char *o;
+
+	if (x->depth == XO_DEPTH || xo_content(x, 1) != 0 ||
+	    xo_room(x, nlen + 1) != 0)
+		return -1;
+	x->stack[x->depth] = name;
+	x->stacklen[x->depth++] = nlen;
+	x->open = 1;
+	o = (char *)x->ob.p + x->ob.len;
+	*o = '<';
+	memcpy(o + 1, name, nlen);
+	x->ob.len += nlen + 1;
+	return 0;
+}
+
+/* A start tag left open for attributes. */
 static int
 xo_start(struct xw *x, const char *name)
 {
-	if (x->depth == XO_DEPTH || xo_content(x, 1) != 0)
+	return xo_startn(x, name, strlen(name));
+}
+
+/* ` name="` of an attribute, the value to follow; nlen is strlen(name). */
+static int
+xo_attrname(struct xw *x, const char *name, size_t nlen)
+{
+	char *o;
+
+	if (!x->open || xo_room(x, nlen + 3) != 0)
 		return -1;
-	x->stack[x->depth++] = name;
-	x->open = 1;
-	if (XO_LIT(x, "<") != 0 || xo_raw(x, name, strlen(name)) != 0)
-		return -1;
+	o = (char *)x->ob.p + x->ob.len;
+	o[0] = ' ';
+	memcpy(o + 1, name, nlen);
+	o[nlen + 1] = '=';
+	o[nlen + 2] = '"';
+	x->ob.len += nlen + 3;
 	return 0;
 }
 
 static int
 xo_attrn(struct xw *x, const char *name, const char *v, size_t n)
 {
-	if (!x->open || XO_LIT(x, " ") != 0 ||
-	    xo_raw(x, name, strlen(name)) != 0 || XO_LIT(x, "=\"") != 0 ||
+	if (xo_attrname(x, name, strlen(name)) != 0 ||
 	    xo_esc(x, v, n, 1) != 0 || XO_LIT(x, "\"") != 0)
 		return -1;
 	return 0;
@@ -362,21 +419,29 @@ xo_textn(struct xw *x, const char *s, size_t n)
 	return xo_esc(x, s, n, 0);
 }
 
+/* Closes the innermost element ("/>" if it has no content yet). */
 static int
 xo_end(struct xw *x)
 {
-	const char *name;
+	size_t nlen;
+	char *o;
 	int rc;
 
 	if (x->depth == 0)
 		return -1;
-	name = x->stack[--x->depth];
+	nlen = x->stacklen[--x->depth];
 	if (x->open) {
 		x->open = 0;
 		rc = XO_LIT(x, "/>\n");
-	} else
-		rc = XO_LIT(x, "</") || xo_raw(x, name, strlen(name)) ||
-		    XO_LIT(x, ">\n");
+	} else if ((rc = xo_room(x, nlen + 4)) == 0) {
+		o = (char *)x->ob.p + x->ob.len;
+		o[0] = '<';
+		o[1] = '/';
+		memcpy(o + 2, x->stack[x->depth], nlen);
+		o[nlen + 2] = '>';
+		o[nlen + 3] = '\n';
+		x->ob.len += nlen + 4;
+	}
 	if (rc == 0 && x->depth <= 2)
 		rc = xo_flush(x, 0);
 	return rc ? -1 : 0;
@@ -390,35 +455,46 @@ xo_elem(struct xw *x, const char *name, const char *text)
 	return xo_end(x);
 }
 
-/* Base64 straight into the output (standard alphabet, padded). */
+static const char b64abc[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Fills the table of base64 digit pairs, one per 12 bits of input. */
+static void
+b64pairs_init(char pairs[4096][2])
+{
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		pairs[i][0] = b64abc[i >> 6];
+		pairs[i][1] = b64abc[i & 63];
+	}
+}
+
+/* Base64 straight into the output (standard alphabet, padded); two
+ * digits per lookup, the entry's bytes being most of the XML. */
 static int
 xo_b64(struct xw *x, const uint8_t *p, size_t n)
 {
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, need = (n + 2) / 3 * 4;
 	char *o;
 
-	if (xo_content(x, 0) != 0 || cairn_buf_reserve(&x->ob, need) != 0) {
-		x->oerr = 1;
+	if (xo_content(x, 0) != 0 || xo_room(x, need) != 0)
 		return -1;
-	}
 	o = (char *)x->ob.p + x->ob.len;
 	for (i = 0; i + 3 <= n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 
-		*o++ = a[v >> 18];
-		*o++ = a[(v >> 12) & 63];
-		*o++ = a[(v >> 6) & 63];
-		*o++ = a[v & 63];
+		memcpy(o, x->b64pair[v >> 12], 2);
+		memcpy(o + 2, x->b64pair[v & 4095], 2);
+		o += 4;
 	}
 	if (i < n) {
 		uint32_t v = (uint32_t)p[i] << 16 |
 		    (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
 
-		*o++ = a[v >> 18];
-		*o++ = a[(v >> 12) & 63];
-		*o++ = i + 1 < n ? a[(v >> 6) & 63] : '=';
+		*o++ = b64abc[v >> 18];
+		*o++ = b64abc[(v >> 12) & 63];
+		*o++ = i + 1 < n ? b64abc[(v >> 6) & 63] : '=';
 		*o++ = '=';
 	}
 	x->ob.len += need;
@@ -434,13 +510,19 @@ xattr(struct xw *x, const char *name, const char *v)
 	return xo_attr(x, name, v);
 }
 
+/* A number attribute; digits need no escaping. */
 static int
 xattru(struct xw *x, const char *name, uint64_t v)
 {
-	char b[24];
+	char b[24], *p = b + sizeof b;
 
-	snprintf(b, sizeof b, "%" PRIu64, v);
-	return xattr(x, name, b);
+	*--p = '"';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (xo_attrname(x, name, strlen(name)) != 0)
+		return -1;
+	return xo_raw(x, p, (size_t)(b + sizeof b - p));
 }
 
 static int
@@ -452,13 +534,18 @@ xhex(struct xw *x, const char *elem, const uint8_t h[CAIRN_HASH_LEN])
 	return xo_elem(x, elem, hex);
 }
 
+/* A hash attribute, the hex made in place. */
 static int
 xhexattr(struct xw *x, const char *name, const uint8_t h[CAIRN_HASH_LEN])
 {
-	char hex[CAIRN_HEX_LEN + 1];
-
-	cairn_hex(h, CAIRN_HASH_LEN, hex);
-	return xattr(x, name, hex);
+	if (xo_attrname(x, name, strlen(name)) != 0 ||
+	    xo_room(x, CAIRN_HEX_LEN + 2) != 0)
+		return -1;
+	/* cairn_hex writes CAIRN_HEX_LEN digits and a NUL the quote covers. */
+	cairn_hex(h, CAIRN_HASH_LEN, (char *)x->ob.p + x->ob.len);
+	x->ob.p[x->ob.len + CAIRN_HEX_LEN] = '"';
+	x->ob.len += CAIRN_HEX_LEN + 1;
+	return 0;
 }
 
 /* rsink onto the XML writer. */
@@ -481,21 +568,42 @@ xs_end(void *a)
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
+/* A field: what xo_start, the attributes, the text and xo_end make, in
+ * one go (most of an entry's elements are these). */
 static int
 xs_leaf(void *a, const char *name, const char *key, const char *v, size_t n,
     int b64)
 {
 	struct xw *x = a;
+	size_t nlen = strlen(name);
+	char *o;
 
-	X(xo_start(x, name));
-	if (key != NULL)
-		X(xattr(x, "key", key));
-	if (b64)
-		X(xattr(x, "encoding", "base64"));
+	if (x->depth == XO_DEPTH || xo_content(x, 1) != 0 ||
+	    xo_room(x, nlen + 1) != 0)
+		return -1;
+	o = (char *)x->ob.p + x->ob.len;
+	*o = '<';
+	memcpy(o + 1, name, nlen);
+	x->ob.len += nlen + 1;
+	if (key != NULL && (XO_LIT(x, " key=\"") != 0 ||
+	    xo_esc(x, key, strlen(key), 1) != 0 || XO_LIT(x, "\"") != 0))
+		return -1;
+	if (b64 && XO_LIT(x, " encoding=\"base64\"") != 0)
+		return -1;
+	if (n == 0)
+		return XO_LIT(x, "/>\n");
 	/* The value is UTF-8 that XML carries (xml_text_ok), or base64. */
-	if (n > 0)
-		X(xo_textn(x, v, n));
-	return xo_end(x) < 0 ? -1 : 0;
+	if (XO_LIT(x, ">") != 0 || xo_esc(x, v, n, 0) != 0 ||
+	    xo_room(x, nlen + 4) != 0)
+		return -1;
+	o = (char *)x->ob.p + x->ob.len;
+	o[0] = '<';
+	o[1] = '/';
+	memcpy(o + 2, name, nlen);
+	o[nlen + 2] = '>';
+	o[nlen + 3] = '\n';
+	x->ob.len += nlen + 4;
+	return 0;
 }
 
 static int
@@ -992,9 +1100,12 @@ write_entries(struct xw *x)
 			(void)cairn_store_release_pages(x->s);
 	}
 	cairn_iter_free(it);
+	/* -1: the output failed; cairn_export_write says how (errno). */
+	if (rc == -1)
+		return -1;
 	if (rc != 0 && rc != CAIRN_ENOTFOUND)
 		return x->res->err[0] ? rc : fail(x, rc, "reading entries: %s",
-		    rc == -1 ? "XML writer failed" : cairn_strerror(rc));
+		    cairn_strerror(rc));
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
@@ -1154,6 +1265,7 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 	x.o = o;
 	x.res = res;
 	x.z.fd = -1;
+	b64pairs_init(x.b64pair);
 	if (o->kind < 0 || o->kind >= CAIRN_EXPORT_NKINDS ||
 	    (o->kind == CAIRN_EXPORT_HISTORY &&
 	    (o->account == NULL || o->account[0] == '\0')) ||

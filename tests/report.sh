@@ -183,4 +183,32 @@ else
 	not_ok "cannot build the clock shim"; cat "$T/cc.err"
 fi
 
+# A write that fails part-way (the file size limit, past the first few
+# compressed blocks) fails the export with the system's reason, and
+# leaves nothing in --out.  Enough entries that the writer is still making
+# XML when the compressing thread's write fails.
+ev w-0 content.takedown u-4001 |
+    jq -c '. as $e | range(3000) | . as $i | $e | .id = "w-\($i)"' |
+    "$CAIRN" append >/dev/null 2>&1
+sleep 1
+TOW=$(now)
+"$CAIRN" checkpoint >/dev/null
+mkdir -p "$OUT/full" "$OUT/roomy"
+refuse "a failed write fails the export with its errno" \
+    'writing .*/full/big\.xml\.zst\.tmp: File too large' \
+    sh -c 'trap "" XFSZ; ulimit -f 64; exec "$@"' sh \
+    "$CAIRN" report takedown --from 2026-11-01 --to "$TOW" --out "$OUT/full" --name big
+if [ -z "$(ls -A "$OUT/full")" ]; then
+	ok "the failed export leaves no file behind"
+else
+	not_ok "the failed export leaves no file behind"; ls -l "$OUT/full"
+fi
+check "the same export without the limit succeeds" "$CAIRN" report takedown \
+    --from 2026-11-01 --to "$TOW" --out "$OUT/roomy" --name big
+if [ "$(wc -c < "$OUT/roomy/big.xml.zst")" -gt 262144 ]; then
+	ok "the export is larger than the limit (64 blocks)"
+else
+	not_ok "the export is larger than the limit (64 blocks)"; ls -l "$OUT/roomy"
+fi
+
 finish
