@@ -5,9 +5,16 @@
  * reads the file three times, each streaming: the minisign signature over
  * the compressed bytes; zstd (content checksum) and the XSD; then every
  * semantic check on a libxml2 reader, one entry element expanded at a time.
+ * Without the schema pass the three become one read: a second thread reads
+ * and hashes the compressed bytes and decompresses them into a small ring of
+ * buffers for the reader (struct zpipe), and the lines are said in the
+ * order the three passes would say them.  A third thread checks the
+ * entries, copied out of the tree in batches, while the reader parses on
+ * (struct ckr).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +38,10 @@
 #define MAX_SIG		16384
 #define MAX_ENTRY	(4u << 20)	/* decoded entry bytes */
 #define MAX_REPORT	5		/* failures listed per check */
+#define ZP_NBUF		3		/* decompressed buffers in the ring */
+#define ZP_BUFSZ	(128 * 1024)
+#define CK_NBUF		2		/* entry batches for the checker */
+#define CK_BATCH	(256 * 1024)
 
 /* A decompressing reader for libxml2's I/O callbacks. */
 struct zin {
@@ -42,8 +53,10 @@ struct zin {
 	size_t		 last;		/* last ZSTD_decompressStream hint */
 	int		 frames;	/* frames decoded to their end */
 	int		 eof, err;
+	int		 rerr;		/* the file could not be read */
 	char		 why[128];
 	uint64_t	 out;
+	struct cairn_minisign *ms;	/* if set, hashes every byte read */
 };
 
 static int
@@ -91,10 +104,13 @@ zin_read(void *ctx, char *buf, int len)
 				break;
 			z->in.size = fread(z->ibuf, 1, z->icap, z->f);
 			z->in.pos = 0;
+			if (z->ms != NULL && z->in.size > 0)
+				cairn_minisign_update(z->ms, z->ibuf,
+				    z->in.size);
 			if (z->in.size == 0) {
 				z->eof = 1;
 				if (ferror(z->f)) {
-					z->err = 1;
+					z->err = z->rerr = 1;
 					snprintf(z->why, sizeof z->why,
 					    "read error");
 					return -1;
@@ -133,6 +149,192 @@ zin_xclose(void *ctx)
 {
 	(void)ctx;
 	return 0;
+}
+
+/*
+ * The decompressing reader on a second thread.  While the worker runs it
+ * alone touches z and ms (the main thread reads them after joining it);
+ * the ring's head, count, done, closing and drain are shared under mu.
+ * The worker fills the slot after the last full one, the reader owns
+ * ring[head] while count > 0: the reader is given the bytes zin_read()
+ * gives, in order, then the 0 or -1 it ends with.
+ */
+struct zpipe {
+	struct zin	 z;
+	struct cairn_minisign ms;	/* of the compressed bytes */
+	int		 zrc;		/* the last zin_read(): 0, or -1 */
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a slot was filled, or done */
+	pthread_cond_t	 room;		/* a slot was emptied, or closing */
+	uint8_t		*ring[ZP_NBUF];
+	size_t		 len[ZP_NBUF];
+	int		 head, count;
+	int		 done;		/* the worker has stopped */
+	int		 closing;	/* the reader wants no more bytes */
+	int		 drain;		/* ... but the rest is to be checked */
+	size_t		 pos;		/* the reader's offset in ring[head] */
+	int		 failed;	/* the reader was given -1 */
+};
+
+/*
+ * The worker: decompresses into the ring until the end, an error or the
+ * reader's close; asked to, decompresses the rest without keeping it (the
+ * zstd check) and reads a damaged file to its end (the signature's hash).
+ */
+static void *
+zp_worker(void *arg)
+{
+	struct zpipe *zp = arg;
+	struct zin *z = &zp->z;
+	int slot, n = 1;	/* 1: the end is not reached */
+
+	pthread_mutex_lock(&zp->mu);
+	for (;;) {
+		while (zp->count == ZP_NBUF && !zp->closing)
+			pthread_cond_wait(&zp->room, &zp->mu);
+		if (zp->closing)
+			break;
+		slot = (zp->head + zp->count) % ZP_NBUF;
+		pthread_mutex_unlock(&zp->mu);
+		n = zin_read(z, (char *)zp->ring[slot], ZP_BUFSZ);
+		pthread_mutex_lock(&zp->mu);
+		if (n <= 0)
+			break;
+		zp->len[slot] = (size_t)n;
+		zp->count++;
+		pthread_cond_signal(&zp->more);
+	}
+	/* Once closing, the reader leaves the ring alone until the join. */
+	if (n > 0 && zp->drain) {
+		pthread_mutex_unlock(&zp->mu);
+		while ((n = zin_read(z, (char *)zp->ring[0], ZP_BUFSZ)) > 0)
+			;
+		pthread_mutex_lock(&zp->mu);
+	}
+	if (n < 0 && zp->drain && !z->eof) {
+		pthread_mutex_unlock(&zp->mu);
+		while (!z->eof && (z->in.size = fread(z->ibuf, 1, z->icap,
+		    z->f)) > 0)
+			cairn_minisign_update(z->ms, z->ibuf, z->in.size);
+		if (ferror(z->f))
+			z->rerr = 1;
+		z->eof = 1;
+		pthread_mutex_lock(&zp->mu);
+	}
+	zp->zrc = n < 0 ? -1 : 0;
+	zp->done = 1;
+	pthread_cond_signal(&zp->more);
+	pthread_mutex_unlock(&zp->mu);
+	return NULL;
+}
+
+/* Opens path and starts the worker; -1 with z.why set on failure. */
+static int
+zp_start(struct zpipe *zp, const char *path)
+{
+	int i, rc;
+
+	memset(zp, 0, sizeof *zp);
+	if (zin_open(&zp->z, path) != 0)
+		goto fail;
+	cairn_minisign_init(&zp->ms);
+	zp->z.ms = &zp->ms;
+	for (i = 0; i < ZP_NBUF; i++)
+		if ((zp->ring[i] = malloc(ZP_BUFSZ)) == NULL) {
+			snprintf(zp->z.why, sizeof zp->z.why, "out of memory");
+			goto fail;
+		}
+	if ((rc = pthread_mutex_init(&zp->mu, NULL)) != 0)
+		goto err;
+	if ((rc = pthread_cond_init(&zp->more, NULL)) != 0) {
+		pthread_mutex_destroy(&zp->mu);
+		goto err;
+	}
+	if ((rc = pthread_cond_init(&zp->room, NULL)) != 0) {
+		pthread_cond_destroy(&zp->more);
+		pthread_mutex_destroy(&zp->mu);
+		goto err;
+	}
+	if ((rc = pthread_create(&zp->th, NULL, zp_worker, zp)) != 0) {
+		pthread_cond_destroy(&zp->room);
+		pthread_cond_destroy(&zp->more);
+		pthread_mutex_destroy(&zp->mu);
+		goto err;
+	}
+	return 0;
+err:
+	snprintf(zp->z.why, sizeof zp->z.why, "%s", strerror(rc));
+fail:
+	for (i = 0; i < ZP_NBUF; i++)
+		free(zp->ring[i]);
+	zin_close(&zp->z);
+	return -1;
+}
+
+/* libxml2's read callback: the next bytes of the ring, waiting for them. */
+static int
+zp_read(void *ctx, char *buf, int len)
+{
+	struct zpipe *zp = ctx;
+	size_t n;
+
+	if (zp->failed || len <= 0)
+		return zp->failed ? -1 : 0;
+	pthread_mutex_lock(&zp->mu);
+	while (zp->count == 0 && !zp->done)
+		pthread_cond_wait(&zp->more, &zp->mu);
+	if (zp->count == 0) {
+		zp->failed = zp->zrc < 0;
+		pthread_mutex_unlock(&zp->mu);
+		return zp->failed ? -1 : 0;
+	}
+	pthread_mutex_unlock(&zp->mu);
+	/* ring[head] is the reader's while count > 0. */
+	n = zp->len[zp->head] - zp->pos;
+	if (n > (size_t)len)
+		n = (size_t)len;
+	memcpy(buf, zp->ring[zp->head] + zp->pos, n);
+	zp->pos += n;
+	if (zp->pos == zp->len[zp->head]) {
+		zp->pos = 0;
+		pthread_mutex_lock(&zp->mu);
+		zp->head = (zp->head + 1) % ZP_NBUF;
+		zp->count--;
+		pthread_cond_signal(&zp->room);
+		pthread_mutex_unlock(&zp->mu);
+	}
+	return (int)n;
+}
+
+/*
+ * Stops the reader's side and joins the worker; with drain, the worker
+ * first decompresses and hashes what the reader left.  Afterwards z and
+ * ms are the caller's until zp_free().
+ */
+static void
+zp_close(struct zpipe *zp, int drain)
+{
+	pthread_mutex_lock(&zp->mu);
+	zp->closing = 1;
+	zp->drain = drain;
+	pthread_cond_signal(&zp->room);
+	pthread_mutex_unlock(&zp->mu);
+	pthread_join(zp->th, NULL);
+	pthread_cond_destroy(&zp->room);
+	pthread_cond_destroy(&zp->more);
+	pthread_mutex_destroy(&zp->mu);
+}
+
+/* Frees what zp_start() made, once zp_close() has joined the worker. */
+static void
+zp_free(struct zpipe *zp)
+{
+	int i;
+
+	for (i = 0; i < ZP_NBUF; i++)
+		free(zp->ring[i]);
+	zin_close(&zp->z);
 }
 
 struct ckpt {
@@ -185,6 +387,8 @@ struct vx {
 	int		 found_prev;
 	struct cairn_buf l1, l2, bytes, tmp;
 	struct cairn_jview jv;		/* the entry at hand */
+	int		 hold;		/* keep lines in held for say_held() */
+	struct cairn_buf held;
 };
 
 static void
@@ -196,10 +400,24 @@ say(struct vx *v, int ok, int rc, const char *check, const char *f, ...)
 {
 	char d[1024];
 	va_list ap;
+	size_t at;
 
 	va_start(ap, f);
 	vsnprintf(d, sizeof d, f, ap);
 	va_end(ap);
+	/*
+	 * Held lines keep their order, and the first failure its class;
+	 * without the memory to hold one it is said now rather than lost.
+	 */
+	if (v->hold) {
+		at = v->held.len;
+		if (cairn_buf_addc(&v->held, (uint8_t)ok) == 0 &&
+		    cairn_buf_add(&v->held, &rc, sizeof rc) == 0 &&
+		    cairn_buf_add(&v->held, check, strlen(check) + 1) == 0 &&
+		    cairn_buf_add(&v->held, d, strlen(d) + 1) == 0)
+			return;
+		v->held.len = at;
+	}
 	if (!ok) {
 		if (!v->failed)
 			v->rc = rc;
@@ -207,6 +425,28 @@ say(struct vx *v, int ok, int rc, const char *check, const char *f, ...)
 	}
 	if (v->chk->say != NULL && (!v->quiet || !ok))
 		v->chk->say(v->chk->arg, ok, check, d);
+}
+
+/* Says the lines held back, in the order they came. */
+static void
+say_held(struct vx *v)
+{
+	const uint8_t *p = v->held.p, *end = p + v->held.len;
+	const char *check, *d;
+	int ok, rc;
+
+	v->hold = 0;
+	while (p < end) {
+		ok = *p++;
+		memcpy(&rc, p, sizeof rc);
+		p += sizeof rc;
+		check = (const char *)p;
+		p += strlen(check) + 1;
+		d = (const char *)p;
+		p += strlen(d) + 1;
+		say(v, ok, rc, check, "%s", d);
+	}
+	v->held.len = 0;
 }
 
 static void
@@ -427,7 +667,22 @@ b64dec(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen)
 		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
 	if (n / 4 * 3 - pad > cap)
 		return -1;
-	for (i = 0; i < n; i += 4) {
+	/* Every group but the last is four symbols, three bytes. */
+	for (i = 0; i + 4 < n; i += 4) {
+		int8_t a = t[(unsigned char)s[i]], b = t[(unsigned char)s[i + 1]];
+		int8_t c = t[(unsigned char)s[i + 2]];
+		int8_t d = t[(unsigned char)s[i + 3]];
+
+		if ((a | b | c | d) < 0)
+			return -1;
+		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+		    (uint32_t)d;
+		out[o] = (uint8_t)(v >> 16);
+		out[o + 1] = (uint8_t)(v >> 8);
+		out[o + 2] = (uint8_t)v;
+		o += 3;
+	}
+	for (; i < n; i += 4) {
 		int last = i + 4 == n;
 		int8_t a = t[(unsigned char)s[i]], b = t[(unsigned char)s[i + 1]];
 		int8_t c = last && pad == 2 ? 0 : t[(unsigned char)s[i + 2]];
@@ -455,22 +710,6 @@ static int
 streq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-/* Checks a link element against the entry's member. */
-static int
-link_ok(xmlNodePtr n, const char *elem, const struct cairn_jview *jv,
-    const char *member)
-{
-	const char *want = xstr(jv, 0, member);
-	xmlChar *fr;
-	int ok;
-
-	if (n == NULL || !is(n, elem))
-		return want == NULL;
-	ok = streq(content(n, &fr), want);
-	xmlFree(fr);
-	return ok;
 }
 
 /*
@@ -619,46 +858,190 @@ verify_inclusion(struct vx *v, xmlNodePtr n, uint64_t seq,
 	    (const uint8_t (*)[CAIRN_HASH_LEN])proof, np, v->end.c.root);
 }
 
-/* One entry element, in the entries (ctx 0) or context (ctx 1). */
+/*
+ * An entry element as the checks need it, copied out of the tree so that
+ * the checker thread (struct ckr) can check it while the reader parses on:
+ * the header, then each of the S_N strings and a NUL (an absent one is
+ * empty), then np proof hashes.
+ */
+enum {
+	S_LEAF, S_RECV, S_STREAM, S_SOURCE, S_MARGIN,	/* attributes */
+	S_B64, S_PREV, S_SPREV, S_APREV,		/* element texts */
+	S_LINES,			/* dom_lines() of the readable element */
+	S_N
+};
+
+#define F_CTX		0x01	/* a context entry */
+#define F_SEQ		0x02	/* seq is valid */
+#define F_BYTES		0x04	/* the first child is bytes */
+#define F_TYPEL		0x08	/* a readable element follows the links */
+#define F_LINES		0x10	/* dom_lines() succeeded */
+#define F_INCL		0x20	/* an element follows the readable one */
+#define F_ISIZE		0x40	/* its size is valid */
+#define F_PROOF		0x80	/* its children are a proof */
+#define F_HAS(i)	(0x100u << (i))	/* string i is present */
+
+struct erec {
+	uint64_t	 seq, isize;
+	uint32_t	 flags, np;
+	uint32_t	 len[S_N];
+};
+
+/* Adds string i of an entry record (NULL: absent). */
+static int
+rec_str(struct cairn_buf *b, struct erec *h, int i, const char *s, size_t n)
+{
+	if (s != NULL)
+		h->flags |= F_HAS(i);
+	else
+		n = 0;
+	if (n > UINT32_MAX)
+		return -1;
+	h->len[i] = (uint32_t)n;
+	if ((n > 0 && cairn_buf_add(b, s, n) != 0) || cairn_buf_addc(b, 0) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Appends the record of entry element n to b, with lines as scratch: -1
+ * when out of memory.  What it copies is what check_entry() used to read
+ * from the tree, whatever the tree is.
+ */
+static int
+extract_entry(struct cairn_buf *b, struct cairn_buf *lines, xmlNodePtr n,
+    int ctx)
+{
+	static const char *const an[] = { "leaf", "received", "stream",
+	    "source", "margin" };
+	static const char *const ln[] = { "prev", "stream-prev",
+	    "account-prev" };
+	uint8_t proof[XMAX_PROOF][CAIRN_HASH_LEN];
+	struct erec h;
+	xmlChar *fr;
+	xmlNodePtr c, incl = NULL;
+	const char *s;
+	size_t at = b->len, np = 0;
+	int i, rc = 0;
+
+	memset(&h, 0, sizeof h);
+	h.flags = ctx ? F_CTX : 0;
+	if (attr_u64(n, "seq", &h.seq) == 0)
+		h.flags |= F_SEQ;
+	if (cairn_buf_add(b, &h, sizeof h) != 0)
+		return -1;
+	for (i = 0; i < 5 && rc == 0; i++) {
+		s = prop(n, an[i], &fr);
+		rc = rec_str(b, &h, S_LEAF + i, s, s ? strlen(s) : 0);
+		xmlFree(fr);
+	}
+	c = first_elem(n->children);
+	if (is(c, "bytes")) {
+		h.flags |= F_BYTES;
+		s = content(c, &fr);
+		if (rc == 0)
+			rc = rec_str(b, &h, S_B64, s, strlen(s));
+		xmlFree(fr);
+		c = next_elem(c);
+	} else if (rc == 0)
+		rc = rec_str(b, &h, S_B64, NULL, 0);
+	for (i = 0; i < 3; i++) {
+		s = NULL;
+		fr = NULL;
+		if (h.flags & F_BYTES && is(c, ln[i])) {
+			s = content(c, &fr);
+			c = next_elem(c);
+		}
+		if (rc == 0)
+			rc = rec_str(b, &h, S_PREV + i, s, s ? strlen(s) : 0);
+		xmlFree(fr);
+	}
+	lines->len = 0;
+	if (h.flags & F_BYTES && c != NULL) {
+		h.flags |= F_TYPEL;
+		if (dom_lines(c, lines) == 0)
+			h.flags |= F_LINES;
+		incl = next_elem(c);
+	}
+	if (rc == 0)
+		rc = rec_str(b, &h, S_LINES, h.flags & F_LINES ?
+		    (const char *)lines->p : NULL, lines->len);
+	if (incl != NULL) {
+		h.flags |= F_INCL;
+		if (attr_u64(incl, "size", &h.isize) == 0)
+			h.flags |= F_ISIZE;
+		if (proof_of(incl, proof, &np) == 0) {
+			h.flags |= F_PROOF;
+			h.np = (uint32_t)np;
+			if (rc == 0)
+				rc = cairn_buf_add(b, proof, np * CAIRN_HASH_LEN);
+		}
+	}
+	if (rc != 0) {
+		b->len = at;
+		return -1;
+	}
+	memcpy(b->p + at, &h, sizeof h);
+	return 0;
+}
+
+/* The inclusion proof of a record in the end tree: 0 if it holds. */
+static int
+rec_inclusion(struct vx *v, const struct erec *h,
+    const uint8_t (*proof)[CAIRN_HASH_LEN], const uint8_t leaf[CAIRN_HASH_LEN])
+{
+	if (!v->end.ok || !(h->flags & F_INCL) || !(h->flags & F_ISIZE) ||
+	    h->isize != v->end.c.size || !(h->flags & F_PROOF))
+		return -1;
+	return cairn_merkle_verify_inclusion(leaf, h->seq, h->isize, proof,
+	    h->np, v->end.c.root);
+}
+
+/* A link element's text (NULL: absent) against the entry's member. */
+static int
+rec_link(const char *text, const struct cairn_jview *jv, const char *member)
+{
+	const char *want = xstr(jv, 0, member);
+
+	return text == NULL ? want == NULL : streq(text, want);
+}
+
+/* One entry record, in the entries (ctx 0) or context (ctx 1). */
 static void
-check_entry(struct vx *v, xmlNodePtr n, int ctx)
+check_entry(struct vx *v, const struct erec *h, const char *const s[S_N],
+    const uint8_t (*proof)[CAIRN_HASH_LEN])
 {
 	struct rsink sink;
 	uint8_t leaf[CAIRN_HASH_LEN], link[CAIRN_HASH_LEN], zero[CAIRN_HASH_LEN];
 	char hex[CAIRN_HEX_LEN + 1];
-	xmlChar *fr[6] = { NULL };
-	const char *a_leaf = prop(n, "leaf", &fr[0]);
-	const char *a_recv = prop(n, "received", &fr[1]);
-	const char *a_stream = prop(n, "stream", &fr[2]);
-	const char *a_source = prop(n, "source", &fr[3]);
-	const char *a_margin = prop(n, "margin", &fr[4]), *b64;
-	xmlNodePtr c, typel, incl = NULL;
+	const char *a_leaf = s[S_LEAF], *a_recv = s[S_RECV];
+	const char *a_stream = s[S_STREAM], *a_source = s[S_SOURCE];
+	const char *a_margin = s[S_MARGIN];
 	const struct cairn_jview *jv = &v->jv;
 	const char *recv, *margin;
-	uint64_t seq = 0;
+	uint64_t seq = h->seq;
 	int64_t jseq;
 	int ev;
-	size_t blen, i;
+	size_t blen;
 	int64_t r;
 	int ok;
 
 	memset(zero, 0, sizeof zero);
-	if (attr_u64(n, "seq", &seq) != 0) {
+	if (!(h->flags & F_SEQ)) {
 		bad(&v->env, "an entry without a valid seq");
-		goto out;
+		return;
 	}
-	c = first_elem(n->children);
-	if (!is(c, "bytes")) {
+	if (!(h->flags & F_BYTES)) {
 		bad(&v->env, "entry %" PRIu64 " has no bytes", seq);
-		goto out;
+		return;
 	}
-	b64 = content(c, &fr[5]);
+	blen = h->len[S_B64];
 	v->bytes.len = 0;
-	if (cairn_buf_reserve(&v->bytes, strlen(b64)) != 0 ||
-	    b64dec(b64, strlen(b64), v->bytes.p, v->bytes.cap, &blen) != 0 ||
+	if (cairn_buf_reserve(&v->bytes, blen) != 0 ||
+	    b64dec(s[S_B64], blen, v->bytes.p, v->bytes.cap, &blen) != 0 ||
 	    blen > MAX_ENTRY) {
 		bad(&v->env, "entry %" PRIu64 ": bytes are not base64", seq);
-		goto out;
+		return;
 	}
 	v->bytes.len = blen;
 	cairn_leaf_hash(v->bytes.p, blen, leaf);
@@ -672,7 +1055,7 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	    CAIRN_JV_OBJECT) {
 		bad(&v->env, "entry %" PRIu64 ": bytes are not a canonical "
 		    "entry", seq);
-		goto out;
+		return;
 	}
 	recv = xstr(jv, 0, "received");
 	if (cairn_jview_int(jv, cairn_jview_get(jv, 0, "seq"), &jseq) != 0 ||
@@ -682,33 +1065,23 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 		bad(&v->env, "entry %" PRIu64 ": attributes differ from its "
 		    "bytes", seq);
 	/* links, then the readable element */
-	c = next_elem(c);
-	ok = link_ok(c, "prev", jv, "prev");
-	if (is(c, "prev"))
-		c = next_elem(c);
-	ok &= link_ok(c, "stream-prev", jv, "stream_prev");
-	if (is(c, "stream-prev"))
-		c = next_elem(c);
-	ok &= link_ok(c, "account-prev", jv, "account_prev");
-	if (is(c, "account-prev"))
-		c = next_elem(c);
-	typel = c;
-	if (typel != NULL)
-		incl = next_elem(typel);
-	v->l1.len = v->l2.len = 0;
+	ok = rec_link(s[S_PREV], jv, "prev");
+	ok &= rec_link(s[S_SPREV], jv, "stream_prev");
+	ok &= rec_link(s[S_APREV], jv, "account_prev");
+	v->l1.len = 0;
 	readable_linesink(&sink, &v->l1);
-	if (!ok || typel == NULL || readable_walk(jv, ev, &sink) != 0 ||
-	    dom_lines(typel, &v->l2) != 0 || v->l1.len != v->l2.len ||
-	    memcmp(v->l1.p, v->l2.p, v->l1.len) != 0)
+	if (!ok || !(h->flags & F_TYPEL) || readable_walk(jv, ev, &sink) != 0 ||
+	    !(h->flags & F_LINES) || v->l1.len != h->len[S_LINES] ||
+	    memcmp(v->l1.p, s[S_LINES], v->l1.len) != 0)
 		bad(&v->fields, "entry %" PRIu64 ": the readable fields are "
 		    "not what its bytes say", seq);
 
-	if (ctx) {
+	if (h->flags & F_CTX) {
 		v->nctx++;
 		if (seq >= (v->end.ok ? v->end.c.size : 0))
 			bad(&v->ctx, "context entry %" PRIu64 " is beyond the "
 			    "end tree", seq);
-		else if (verify_inclusion(v, incl, seq, leaf) != 0)
+		else if (rec_inclusion(v, h, proof, leaf) != 0)
 			bad(&v->proof, "context entry %" PRIu64 ": inclusion "
 			    "proof fails", seq);
 		if (fx_seen(&v->fx, seq) || (v->kind == CAIRN_EXPORT_HISTORY ?
@@ -719,7 +1092,7 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 			    "entry", seq);
 		else if (fx_add(&v->fx, seq, recv, jv, ev, ROLE_CONTEXT) != 0)
 			v->fx_ok = 0;
-		goto out;
+		return;
 	}
 
 	/* an exported entry: order, range, margin, chain */
@@ -748,7 +1121,7 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 			bad(&v->chain, "entry %" PRIu64 ": account_prev does "
 			    "not link to the entry before it%s", seq,
 			    v->have_prev ? "" : " (the first must have none)");
-		if (verify_inclusion(v, incl, seq, leaf) != 0)
+		if (rec_inclusion(v, h, proof, leaf) != 0)
 			bad(&v->proof, "entry %" PRIu64 ": inclusion proof "
 			    "fails", seq);
 		if (v->want_prev && v->prev_has_last &&
@@ -788,9 +1161,184 @@ check_entry(struct vx *v, xmlNodePtr n, int ctx)
 	if (fx_add(&v->fx, seq, recv, jv, ev, margin ? ROLE_MARGIN : ROLE_IN) !=
 	    0)
 		v->fx_ok = 0;
-out:
-	for (i = 0; i < sizeof fr / sizeof fr[0]; i++)
-		xmlFree(fr[i]);
+}
+
+/* Checks each record of a batch that extract_entry() made, in order. */
+static void
+check_batch(struct vx *v, const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	const char *s[S_N];
+	struct erec h;
+	int i;
+
+	while (p < end) {
+		memcpy(&h, p, sizeof h);
+		p += sizeof h;
+		for (i = 0; i < S_N; i++) {
+			s[i] = h.flags & F_HAS(i) ? (const char *)p : NULL;
+			p += h.len[i] + 1;
+		}
+		check_entry(v, &h, s, (const uint8_t (*)[CAIRN_HASH_LEN])p);
+		p += (size_t)h.np * CAIRN_HASH_LEN;
+	}
+}
+
+/*
+ * The entry checker on a third thread: the reader copies entries into
+ * batches, the checker checks them in order.  While a batch is queued or
+ * being checked the checker alone touches the running state of the vx
+ * (the bad counters, fx, sum, the chain, l1, bytes, jv); the reader waits
+ * for it (ckr_sync()) before anything else that reads or says, so the
+ * checks run in the order of the document as on one thread.  The ring,
+ * head, count and closing are shared under mu.
+ */
+struct ckr {
+	struct vx	*v;
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a batch waits, or closing */
+	pthread_cond_t	 room;		/* a batch was checked */
+	struct cairn_buf ring[CK_NBUF];
+	int		 head, count;	/* count: queued or being checked */
+	int		 closing;
+	int		 running;
+	struct cairn_buf cur;		/* the batch being filled */
+	struct cairn_buf lines;		/* extract_entry()'s scratch */
+};
+
+/* The checker thread: checks each batch handed over until closed. */
+static void *
+ckr_worker(void *arg)
+{
+	struct ckr *k = arg;
+	struct cairn_buf *b;
+
+	pthread_mutex_lock(&k->mu);
+	for (;;) {
+		while (k->count == 0 && !k->closing)
+			pthread_cond_wait(&k->more, &k->mu);
+		if (k->count == 0)
+			break;
+		b = &k->ring[k->head];
+		pthread_mutex_unlock(&k->mu);
+		check_batch(k->v, b->p, b->len);
+		pthread_mutex_lock(&k->mu);
+		b->len = 0;
+		k->head = (k->head + 1) % CK_NBUF;
+		k->count--;
+		pthread_cond_signal(&k->room);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* Starts the checker; without a thread the batches are checked in place. */
+static void
+ckr_start(struct ckr *k, struct vx *v)
+{
+	memset(k, 0, sizeof *k);
+	k->v = v;
+	if (pthread_mutex_init(&k->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&k->more, NULL) != 0) {
+		pthread_mutex_destroy(&k->mu);
+		return;
+	}
+	if (pthread_cond_init(&k->room, NULL) != 0) {
+		pthread_cond_destroy(&k->more);
+		pthread_mutex_destroy(&k->mu);
+		return;
+	}
+	if (pthread_create(&k->th, NULL, ckr_worker, k) != 0) {
+		pthread_cond_destroy(&k->room);
+		pthread_cond_destroy(&k->more);
+		pthread_mutex_destroy(&k->mu);
+		return;
+	}
+	k->running = 1;
+}
+
+/* Hands the batch being filled to the checker (no copy: buffers swap). */
+static void
+ckr_send(struct ckr *k)
+{
+	struct cairn_buf t;
+	int slot;
+
+	if (k->cur.len == 0)
+		return;
+	if (!k->running) {
+		check_batch(k->v, k->cur.p, k->cur.len);
+		k->cur.len = 0;
+		return;
+	}
+	pthread_mutex_lock(&k->mu);
+	while (k->count == CK_NBUF)
+		pthread_cond_wait(&k->room, &k->mu);
+	slot = (k->head + k->count) % CK_NBUF;
+	t = k->ring[slot];
+	k->ring[slot] = k->cur;
+	k->cur = t;
+	k->count++;
+	pthread_cond_signal(&k->more);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* Hands over what is filled and waits until every entry is checked. */
+static void
+ckr_sync(struct ckr *k)
+{
+	ckr_send(k);
+	if (!k->running)
+		return;
+	pthread_mutex_lock(&k->mu);
+	while (k->count > 0)
+		pthread_cond_wait(&k->room, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/*
+ * One entry element to check: copied into the batch, which goes to the
+ * checker once full.  Out of memory, the batch goes now and the entry is
+ * checked from a record of its own.
+ */
+static void
+ckr_entry(struct ckr *k, xmlNodePtr n, int ctx)
+{
+	if (extract_entry(&k->cur, &k->lines, n, ctx) != 0) {
+		ckr_sync(k);
+		if (extract_entry(&k->cur, &k->lines, n, ctx) != 0) {
+			bad(&k->v->env, "out of memory");
+			return;
+		}
+	}
+	if (k->cur.len >= CK_BATCH)
+		ckr_send(k);
+}
+
+/* Checks what is left, stops the checker and frees the batches. */
+static void
+ckr_close(struct ckr *k)
+{
+	int i;
+
+	ckr_sync(k);
+	if (k->running) {
+		pthread_mutex_lock(&k->mu);
+		k->closing = 1;
+		pthread_cond_signal(&k->more);
+		pthread_mutex_unlock(&k->mu);
+		pthread_join(k->th, NULL);
+		pthread_cond_destroy(&k->room);
+		pthread_cond_destroy(&k->more);
+		pthread_mutex_destroy(&k->mu);
+		k->running = 0;
+	}
+	for (i = 0; i < CK_NBUF; i++)
+		cairn_buf_free(&k->ring[i]);
+	cairn_buf_free(&k->cur);
+	cairn_buf_free(&k->lines);
 }
 
 /* Completeness once the entries are read. */
@@ -1020,30 +1568,29 @@ check_pubkey(struct vx *v, xmlNodePtr n)
 	free(t);
 }
 
-/* The semantic pass over the decompressed document. */
+/*
+ * The semantic pass over the document zp decompresses; it closes zp, with
+ * drain (see zp_close()).
+ */
 static void
-content_pass(struct vx *v, const char *path)
+content_read(struct vx *v, struct zpipe *zp, int drain)
 {
-	struct zin z;
+	struct ckr k;
 	xmlTextReaderPtr r;
 	xmlNodePtr n;
 	const char *name;
-	int ret, depth, inside = 0;	/* 1 entries, 2 context */
+	int ret, depth, entry, inside = 0;	/* 1 entries, 2 context */
 
-	if (zin_open(&z, path) != 0) {
-		say(v, 0, CAIRN_EFORMAT, "content", "%s: %s", path, z.why);
-		zin_close(&z);
-		return;
-	}
-	r = xmlReaderForIO(zin_read, zin_xclose, &z, NULL, NULL,
+	r = xmlReaderForIO(zp_read, zin_xclose, zp, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_HUGE);
 	if (r == NULL) {
 		say(v, 0, CAIRN_ENOMEM, "content", "libxml2 reader");
-		zin_close(&z);
+		zp_close(zp, drain);
 		return;
 	}
 	v->fx_ok = 1;
 	v->prev_seq = -1;
+	ckr_start(&k, v);
 	ret = xmlTextReaderRead(r);
 	while (ret == 1) {
 		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT) {
@@ -1056,6 +1603,9 @@ content_pass(struct vx *v, const char *path)
 		}
 		depth = xmlTextReaderDepth(r);
 		name = (const char *)xmlTextReaderConstLocalName(r);
+		entry = depth == 2 && inside != 0 && strcmp(name, "entry") == 0;
+		if (!entry)
+			ckr_sync(&k);
 		if (depth == 0) {
 			if (strcmp(name, "export") != 0 ||
 			    !streq((const char *)xmlTextReaderConstNamespaceUri(r),
@@ -1089,8 +1639,8 @@ content_pass(struct vx *v, const char *path)
 			ret = -1;
 			break;
 		}
-		if (depth == 2 && inside != 0 && strcmp(name, "entry") == 0)
-			check_entry(v, n, inside == 2);
+		if (entry)
+			ckr_entry(&k, n, inside == 2);
 		else if (depth == 1 && strcmp(name, "public-key") == 0)
 			check_pubkey(v, n);
 		else if (depth == 1 && strcmp(name, "start-checkpoint") == 0)
@@ -1125,39 +1675,56 @@ content_pass(struct vx *v, const char *path)
 			check_last(v, n);
 		ret = xmlTextReaderNext(r);
 	}
-	if (ret < 0 || z.err)
+	ckr_close(&k);
+	xmlFreeTextReader(r);
+	zp_close(zp, drain);
+	if (ret < 0 || zp->failed)
 		say(v, 0, CAIRN_EFORMAT, "document", "cannot be read to its "
-		    "end%s%s", z.err ? ": " : "", z.err ? z.why : "");
+		    "end%s%s", zp->failed ? ": " : "", zp->failed ?
+		    zp->z.why : "");
 	else if (!v->seen_root || !v->start.present || !v->end.present ||
 	    !v->hand.present || !v->saw_summary || !v->saw_findings ||
 	    (v->have_last && !v->saw_last))
 		say(v, 0, CAIRN_EFORMAT, "document", "incomplete: a part of "
 		    "the export is missing");
-	xmlFreeTextReader(r);
-	zin_close(&z);
 }
 
-/* Pass 1: the signature over the compressed bytes. */
+/* The semantic pass alone, after the others. */
 static void
-signature_pass(struct vx *v, const char *path, const char *sigpath,
-    char *trusted, size_t tcap)
+content_pass(struct vx *v, const char *path)
 {
-	struct cairn_minisign ms;
-	const struct cairn_pubkey *pub = &v->pubs[0];
-	uint8_t *sig = NULL, buf[1 << 16], keyid[CAIRN_KEYID_LEN];
-	char id[2 * CAIRN_KEYID_LEN + 1];
-	size_t siglen, n, k;
-	FILE *f;
-	int rc;
+	struct zpipe zp;
 
-	trusted[0] = '\0';
-	if ((rc = cairn_read_file(sigpath, MAX_SIG, &sig, &siglen)) != 0) {
-		say(v, 0, CAIRN_EBADSIG, "signature", "%s: cannot read: %s",
-		    sigpath, rc > 0 ? strerror(rc) : cairn_strerror(rc));
+	if (zp_start(&zp, path) != 0) {
+		say(v, 0, CAIRN_EFORMAT, "content", "%s: %s", path, zp.z.why);
 		return;
 	}
+	content_read(v, &zp, 0);
+	zp_free(&zp);
+}
+
+/*
+ * The signature file, and the key it names among those given: 0, or -1
+ * once the failure is said.  The caller frees *sig.
+ */
+static int
+sig_load(struct vx *v, const char *sigpath, const struct cairn_pubkey **pub,
+    uint8_t **sig, size_t *siglen)
+{
+	uint8_t keyid[CAIRN_KEYID_LEN];
+	char id[2 * CAIRN_KEYID_LEN + 1];
+	size_t k;
+	int rc;
+
+	*pub = &v->pubs[0];
+	*sig = NULL;
+	if ((rc = cairn_read_file(sigpath, MAX_SIG, sig, siglen)) != 0) {
+		say(v, 0, CAIRN_EBADSIG, "signature", "%s: cannot read: %s",
+		    sigpath, rc > 0 ? strerror(rc) : cairn_strerror(rc));
+		return -1;
+	}
 	/* The key the signature names, if it is one given. */
-	if (cairn_minisign_keyid((const char *)sig, siglen, keyid) == 0) {
+	if (cairn_minisign_keyid((const char *)*sig, *siglen, keyid) == 0) {
 		for (k = 0; k < v->npub; k++)
 			if (memcmp(v->pubs[k].keyid, keyid, CAIRN_KEYID_LEN) == 0)
 				break;
@@ -1167,25 +1734,26 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
 			    "does not verify with the key%s given: it is by key "
 			    "id %s, which is not %s", v->npub > 1 ? "s" : "", id,
 			    v->npub > 1 ? "among them" : "the key given");
-			free(sig);
-			return;
+			free(*sig);
+			*sig = NULL;
+			return -1;
 		}
-		pub = &v->pubs[k];
+		*pub = &v->pubs[k];
 	}
-	if ((f = fopen(path, "rb")) == NULL) {
-		say(v, 0, CAIRN_EFORMAT, "signature", "%s: %s", path,
-		    strerror(errno));
-		free(sig);
-		return;
-	}
-	cairn_minisign_init(&ms);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		cairn_minisign_update(&ms, buf, n);
-	rc = ferror(f) ? CAIRN_EFORMAT :
-	    cairn_minisign_verify(&ms, pub, (const char *)sig, siglen,
-	    trusted, tcap);
-	fclose(f);
-	free(sig);
+	return 0;
+}
+
+/* The signature against the hash of the file's bytes (rerr: not all read). */
+static void
+sig_check(struct vx *v, struct cairn_minisign *ms, int rerr,
+    const struct cairn_pubkey *pub, const uint8_t *sig, size_t siglen,
+    char *trusted, size_t tcap)
+{
+	char id[2 * CAIRN_KEYID_LEN + 1];
+	int rc;
+
+	rc = rerr ? CAIRN_EFORMAT : cairn_minisign_verify(ms, pub,
+	    (const char *)sig, siglen, trusted, tcap);
 	if (rc != 0) {
 		trusted[0] = '\0';
 		say(v, 0, CAIRN_EBADSIG, "signature", "minisign signature does "
@@ -1197,6 +1765,48 @@ signature_pass(struct vx *v, const char *path, const char *sigpath,
 	} else
 		say(v, 1, 0, "signature", "minisign (prehashed Ed25519) by the "
 		    "key given");
+}
+
+/* Pass 1: the signature over the compressed bytes. */
+static void
+signature_pass(struct vx *v, const char *path, const char *sigpath,
+    char *trusted, size_t tcap)
+{
+	struct cairn_minisign ms;
+	const struct cairn_pubkey *pub;
+	uint8_t *sig, buf[1 << 16];
+	size_t siglen, n;
+	FILE *f;
+	int rerr;
+
+	trusted[0] = '\0';
+	if (sig_load(v, sigpath, &pub, &sig, &siglen) != 0)
+		return;
+	if ((f = fopen(path, "rb")) == NULL) {
+		say(v, 0, CAIRN_EFORMAT, "signature", "%s: %s", path,
+		    strerror(errno));
+		free(sig);
+		return;
+	}
+	cairn_minisign_init(&ms);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		cairn_minisign_update(&ms, buf, n);
+	rerr = ferror(f);
+	fclose(f);
+	sig_check(v, &ms, rerr, pub, sig, siglen, trusted, tcap);
+	free(sig);
+}
+
+/* Says what decompressing the whole file gave (n: its end, 0 or -1). */
+static int
+zstd_say(struct vx *v, const struct zin *z, int n)
+{
+	if (n < 0)
+		say(v, 0, CAIRN_EFORMAT, "zstd", "%s", z->why);
+	else
+		say(v, 1, 0, "zstd", "one frame, content checksum verified, %"
+		    PRIu64 " bytes of XML", z->out);
+	return n < 0 ? -1 : 0;
 }
 
 /* Pass 2a: zstd alone, pass 2b: the XSD, streaming. */
@@ -1214,13 +1824,9 @@ zstd_pass(struct vx *v, const char *path)
 	}
 	while ((n = zin_read(&z, buf, sizeof buf)) > 0)
 		;
-	if (n < 0)
-		say(v, 0, CAIRN_EFORMAT, "zstd", "%s", z.why);
-	else
-		say(v, 1, 0, "zstd", "one frame, content checksum verified, %"
-		    PRIu64 " bytes of XML", z.out);
+	n = zstd_say(v, &z, n);
 	zin_close(&z);
-	return n < 0 ? -1 : 0;
+	return n;
 }
 
 static void
@@ -1336,15 +1942,59 @@ vx_free(struct vx *v)
 	cairn_buf_free(&v->l2);
 	cairn_buf_free(&v->bytes);
 	cairn_buf_free(&v->tmp);
+	cairn_buf_free(&v->held);
 	cairn_jview_free(&v->jv);
+}
+
+/*
+ * Passes 1, 2a and 3 on one read of the file (no schema pass between
+ * them), saying what the three would say in their order: the content
+ * pass's lines are held until the signature and zstd lines are known.
+ * -1, having said nothing, if the file cannot be opened or the worker
+ * started.
+ */
+static int
+one_pass(struct vx *v, const char *path, const char *sigpath, char *trusted,
+    size_t tcap)
+{
+	struct zpipe zp;
+	const struct cairn_pubkey *pub;
+	uint8_t *sig;
+	size_t siglen;
+	int sigok;
+
+	trusted[0] = '\0';
+	if (zp_start(&zp, path) != 0)
+		return -1;
+	sigok = sig_load(v, sigpath, &pub, &sig, &siglen) == 0;
+	v->hold = 1;
+	content_read(v, &zp, 1);
+	v->hold = 0;
+	if (sigok)
+		sig_check(v, &zp.ms, zp.z.rerr, pub, sig, siglen, trusted,
+		    tcap);
+	if (zstd_say(v, &zp.z, zp.zrc) != 0)
+		say(v, 0, CAIRN_EFORMAT, "schema", "not checked: the zstd "
+		    "data is damaged");
+	say_held(v);
+	zp_free(&zp);
+	free(sig);
+	return 0;
 }
 
 static void
 run(struct vx *v, const char *path, const char *sigpath, int schema)
 {
 	char trusted[CAIRN_MINISIGN_TRUSTED_MAX + 1];
-	double t0;
+	double t0 = now_secs();
 
+	if (!schema && one_pass(v, path, sigpath, trusted,
+	    sizeof trusted) == 0) {
+		if (v->chk != NULL)
+			v->chk->check_secs = now_secs() - t0;
+		check_trusted(v, trusted);
+		return;
+	}
 	signature_pass(v, path, sigpath, trusted, sizeof trusted);
 	if (zstd_pass(v, path) != 0)
 		/* Damaged data cannot be valid; and libxml2's validator
