@@ -94,6 +94,7 @@ struct xw {
 	uint64_t	 last_seq;
 	int		 have_last;
 	uint64_t	 nentries;
+	uint64_t	 loads;		/* entries read one by one */
 };
 
 static int
@@ -711,6 +712,10 @@ load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e)
 {
 	int rc;
 
+	/* Findings look back through accounts' entries, all over the map:
+	 * its pages are let go as in the main pass. */
+	if (++x->loads % 256 == 0)
+		(void)cairn_store_release_pages(x->s);
 	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, e)) != 0 &&
 	    rc != CAIRN_ECORRUPT)
 		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
@@ -839,6 +844,8 @@ resolve_mobile(struct xw *x)
 		goto done;
 	}
 	while ((rc = cairn_iter_next(it, &e)) == 0 && e.seq < x->start.size) {
+		if (++x->loads % 4096 == 0)
+			(void)cairn_store_release_pages(x->s);
 		if ((rc = decode_entry(x, &e)) != 0)
 			break;
 		m = xstr(&x->jv, x->ev, "mobile_hash");
