@@ -311,34 +311,45 @@ ck_string(struct ck *c, int *flags)
 	return 0;
 }
 
-/* Checks the number at c->p; canonical is -?(0|[1-9][0-9]*) in 2^53-1. */
-static int
-ck_number(struct ck *c)
+const uint8_t *
+cairn_cjson_int(const uint8_t *p, const uint8_t *end, int *canon)
 {
 	static const char max[] = "9007199254740991";
-	const uint8_t *p = c->p, *end = c->end, *d;
+	const uint8_t *d;
 	int neg = 0;
 
-	if (*p == '-') {
+	if (p < end && *p == '-') {
 		neg = 1;
 		p++;
 	}
 	d = p;
 	if (p >= end)
-		return CAIRN_EJSON;
+		return NULL;
 	if (*p == '0')
 		p++;
 	else if (*p >= '1' && *p <= '9')
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	else
-		return CAIRN_EJSON;
+		return NULL;
 	/* RFC 7493 section 2.2 and JCS: -0 and magnitudes >= 2^53 differ. */
-	if (neg && p - d == 1 && *d == '0')
-		c->bad = 1;
-	if (p - d > (ptrdiff_t)(sizeof(max) - 1) ||
+	*canon = !(neg && p - d == 1 && *d == '0') &&
+	    !(p - d > (ptrdiff_t)(sizeof(max) - 1) ||
 	    (p - d == (ptrdiff_t)(sizeof(max) - 1) &&
-	    memcmp(d, max, sizeof(max) - 1) > 0))
+	    memcmp(d, max, sizeof(max) - 1) > 0));
+	return p;
+}
+
+/* Checks the number at c->p; canonical is -?(0|[1-9][0-9]*) in 2^53-1. */
+static int
+ck_number(struct ck *c)
+{
+	const uint8_t *p, *end = c->end;
+	int canon;
+
+	if ((p = cairn_cjson_int(c->p, end, &canon)) == NULL)
+		return CAIRN_EJSON;
+	if (!canon)
 		c->bad = 1;
 	if (p < end && *p == '.') {
 		c->bad = 1;	/* integers only */

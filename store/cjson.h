@@ -55,6 +55,14 @@ int	cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n);
  * not canonical, or nested deeper than 64). Single pass, no allocation.
  */
 int	cairn_cjson_check(const uint8_t *, size_t);
+/*
+ * The integer part of the JSON number at p (before end),
+ * -?(0|[1-9][0-9]*): where it ends, or NULL if there is no number there;
+ * *canon is 0 for one that is not canonical (-0, a magnitude >= 2^53).
+ * Shared by the checker and the entry view (jview.h).
+ */
+const uint8_t *cairn_cjson_int(const uint8_t *p, const uint8_t *end,
+	    int *canon);
 
 /*
  * cairn_cjson_check, then decode into *out (a new reference the caller must

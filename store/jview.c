@@ -200,34 +200,16 @@ done:
 static int
 jp_number(struct jp *j)
 {
-	static const char max[] = "9007199254740991";
-	const uint8_t *p = j->p, *end = j->end, *d;
+	const uint8_t *p;
 	struct cairn_jtok *k;
-	int i;
+	int i, canon;
 
 	if ((i = jp_tok(j, CAIRN_JV_INT)) < 0)
 		return CAIRN_EJSON;
-	if (*p == '-')
-		p++;
-	d = p;
-	if (p >= end)
+	if ((p = cairn_cjson_int(j->p, j->end, &canon)) == NULL)
 		return CAIRN_EJSON;
-	if (*p == '0')
-		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-	else
-		return CAIRN_EJSON;
-	/* RFC 7493 section 2.2 and JCS: -0, magnitudes >= 2^53, fractions
-	 * and exponents are JSON but not ours. */
-	if (d != j->p && p - d == 1 && *d == '0')
-		return CAIRN_ENOTCANON;
-	if (p - d > (ptrdiff_t)(sizeof(max) - 1) ||
-	    (p - d == (ptrdiff_t)(sizeof(max) - 1) &&
-	    memcmp(d, max, sizeof(max) - 1) > 0))
-		return CAIRN_ENOTCANON;
-	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+	/* Fractions and exponents are JSON but not ours either. */
+	if (!canon || (p < j->end && (*p == '.' || *p == 'e' || *p == 'E')))
 		return CAIRN_ENOTCANON;
 	/* The digits and a NUL: the byte after them (a separator, bracket
 	 * or the end) pays for the NUL in the buffer's bound. */
