@@ -66,6 +66,18 @@ struct zout {
 	int		 running;
 };
 
+/*
+ * Reading the store maps its file's pages, and each fault maps up to 16
+ * cached neighbours with it (fault-around): at 1,000,000 entries, 4,096
+ * entries brought tens of MiB of the map into RSS, and more as the export
+ * went on (the leaves lie further apart).  So the writer looks at its
+ * shared resident size every MAP_LOOK entries' worth of reads and lets the
+ * map go past MAP_BUDGET.  Letting go refaults the pages still wanted: a
+ * budget of 32 MiB faulted as often as letting go every 4,096 entries.
+ */
+#define MAP_LOOK	256
+#define MAP_BUDGET	(32L << 20)
+
 #define XO_FLUSH	(256 * 1024)
 #define XO_DEPTH	32
 
@@ -94,7 +106,11 @@ struct xw {
 	uint64_t	 last_seq;
 	int		 have_last;
 	uint64_t	 nentries;
-	uint64_t	 loads;		/* entries read one by one */
+	/* the store's map pages in RSS: see map_check */
+	int		 statm;		/* /proc/self/statm, or -1 */
+	unsigned	 mapwork;	/* reads since the last look */
+	long		 shared0;	/* shared pages after the last release */
+	long		 pagesize;
 };
 
 static int
@@ -689,6 +705,48 @@ write_entry(struct xw *x, const struct cairn_entry *e, const char *margin,
 	return xo_end(x) < 0 ? -1 : 0;
 }
 
+/* The process's resident shared pages (file-backed: the map, libraries),
+ * or -1. */
+static long
+map_resident(struct xw *x)
+{
+	char b[128];
+	ssize_t n;
+	long size, res, shared;
+
+	if (x->statm < 0 || (n = pread(x->statm, b, sizeof b - 1, 0)) <= 0)
+		return -1;
+	b[n] = '\0';
+	if (sscanf(b, "%ld %ld %ld", &size, &res, &shared) != 3)
+		return -1;
+	return shared;
+}
+
+/* Notes reads worth `work' entries; lets the store's mapped pages go once
+ * more than MAP_BUDGET of them stay resident. */
+static void
+map_check(struct xw *x, unsigned work)
+{
+	long shared;
+
+	if ((x->mapwork += work) < MAP_LOOK)
+		return;
+	x->mapwork = 0;
+	if ((shared = map_resident(x)) < 0) {
+		/* No /proc: let go every 16 looks. */
+		if (++x->shared0 % 16 == 0)
+			(void)cairn_store_release_pages(x->s);
+		return;
+	}
+	/* Another thread (cairnd) may have let the map go meanwhile. */
+	if (shared < x->shared0)
+		x->shared0 = shared;
+	if ((shared - x->shared0) * x->pagesize < MAP_BUDGET)
+		return;
+	(void)cairn_store_release_pages(x->s);
+	x->shared0 = map_resident(x);
+}
+
 /* Parses an entry's bytes into x->jv (the one entry at hand). */
 static int
 decode_entry(struct xw *x, const struct cairn_entry *e)
@@ -713,9 +771,8 @@ load_entry(struct xw *x, uint64_t seq, struct cairn_entry *e)
 	int rc;
 
 	/* Findings look back through accounts' entries, all over the map:
-	 * its pages are let go as in the main pass. */
-	if (++x->loads % 256 == 0)
-		(void)cairn_store_release_pages(x->s);
+	 * each load faults in a path of pages of its own. */
+	map_check(x, 64);
 	if ((rc = cairn_store_get(x->s, seq, &x->ebuf, e)) != 0 &&
 	    rc != CAIRN_ECORRUPT)
 		return fail(x, rc, "entry %" PRIu64 ": %s", seq,
@@ -844,8 +901,7 @@ resolve_mobile(struct xw *x)
 		goto done;
 	}
 	while ((rc = cairn_iter_next(it, &e)) == 0 && e.seq < x->start.size) {
-		if (++x->loads % 4096 == 0)
-			(void)cairn_store_release_pages(x->s);
+		map_check(x, 1);
 		if ((rc = decode_entry(x, &e)) != 0)
 			break;
 		m = xstr(&x->jv, x->ev, "mobile_hash");
@@ -1102,9 +1158,7 @@ write_entries(struct xw *x)
 		if (++x->nentries % 4096 == 0 && o->progress != NULL)
 			o->progress(o->progress_arg, x->nentries,
 			    x->end.size - x->start.size);
-		/* Resident size stays flat: a few MiB of map at a time. */
-		if (x->nentries % 4096 == 0)
-			(void)cairn_store_release_pages(x->s);
+		map_check(x, 1);
 	}
 	cairn_iter_free(it);
 	/* -1: the output failed; cairn_export_write says how (errno). */
@@ -1272,6 +1326,7 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 	x.o = o;
 	x.res = res;
 	x.z.fd = -1;
+	x.statm = -1;
 	b64pairs_init(x.b64pair);
 	if (o->kind < 0 || o->kind >= CAIRN_EXPORT_NKINDS ||
 	    (o->kind == CAIRN_EXPORT_HISTORY &&
@@ -1300,6 +1355,9 @@ cairn_export_write(cairn_store *s, const struct cairn_seckey *sk,
 	snprintf(tmp, sizeof tmp, "%s.tmp", res->path);
 	snprintf(tmpsig, sizeof tmpsig, "%s.tmp", res->sigpath);
 
+	x.statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	x.shared0 = map_resident(&x);	/* before any read of the map */
+	x.pagesize = sysconf(_SC_PAGESIZE);
 	if ((rc = find_checkpoints(&x)) != 0)
 		goto out;
 	if ((rc = fx_init(&x.fx, o->kind, o->late_after ? o->late_after :
@@ -1357,6 +1415,8 @@ out:
 	(void)zclose(&x.z);
 	if (x.z.fd >= 0)
 		close(x.z.fd);
+	if (x.statm >= 0)
+		close(x.statm);
 	if (rc != 0) {
 		unlink(tmp);
 		unlink(tmpsig);
