@@ -163,10 +163,8 @@ struct zpipe {
 	struct zin	 z;
 	struct cairn_minisign ms;	/* of the compressed bytes */
 	int		 zrc;		/* the last zin_read(): 0, or -1 */
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 more;		/* a slot was filled, or done */
-	pthread_cond_t	 room;		/* a slot was emptied, or closing */
+	struct xthread	 t;	/* more: a slot was filled, or done; room: a
+				 * slot was emptied, or closing */
 	uint8_t		*ring[ZP_NBUF];
 	size_t		 len[ZP_NBUF];
 	int		 head, count;
@@ -189,43 +187,43 @@ zp_worker(void *arg)
 	struct zin *z = &zp->z;
 	int slot, n = 1;	/* 1: the end is not reached */
 
-	pthread_mutex_lock(&zp->mu);
+	pthread_mutex_lock(&zp->t.mu);
 	for (;;) {
 		while (zp->count == ZP_NBUF && !zp->closing)
-			pthread_cond_wait(&zp->room, &zp->mu);
+			pthread_cond_wait(&zp->t.room, &zp->t.mu);
 		if (zp->closing)
 			break;
 		slot = (zp->head + zp->count) % ZP_NBUF;
-		pthread_mutex_unlock(&zp->mu);
+		pthread_mutex_unlock(&zp->t.mu);
 		n = zin_read(z, (char *)zp->ring[slot], ZP_BUFSZ);
-		pthread_mutex_lock(&zp->mu);
+		pthread_mutex_lock(&zp->t.mu);
 		if (n <= 0)
 			break;
 		zp->len[slot] = (size_t)n;
 		zp->count++;
-		pthread_cond_signal(&zp->more);
+		pthread_cond_signal(&zp->t.more);
 	}
 	/* Once closing, the reader leaves the ring alone until the join. */
 	if (n > 0 && zp->drain) {
-		pthread_mutex_unlock(&zp->mu);
+		pthread_mutex_unlock(&zp->t.mu);
 		while ((n = zin_read(z, (char *)zp->ring[0], ZP_BUFSZ)) > 0)
 			;
-		pthread_mutex_lock(&zp->mu);
+		pthread_mutex_lock(&zp->t.mu);
 	}
 	if (n < 0 && zp->drain && !z->eof) {
-		pthread_mutex_unlock(&zp->mu);
+		pthread_mutex_unlock(&zp->t.mu);
 		while (!z->eof && (z->in.size = fread(z->ibuf, 1, z->icap,
 		    z->f)) > 0)
 			cairn_minisign_update(z->ms, z->ibuf, z->in.size);
 		if (ferror(z->f))
 			z->rerr = 1;
 		z->eof = 1;
-		pthread_mutex_lock(&zp->mu);
+		pthread_mutex_lock(&zp->t.mu);
 	}
 	zp->zrc = n < 0 ? -1 : 0;
 	zp->done = 1;
-	pthread_cond_signal(&zp->more);
-	pthread_mutex_unlock(&zp->mu);
+	pthread_cond_signal(&zp->t.more);
+	pthread_mutex_unlock(&zp->t.mu);
 	return NULL;
 }
 
@@ -245,23 +243,8 @@ zp_start(struct zpipe *zp, const char *path)
 			snprintf(zp->z.why, sizeof zp->z.why, "out of memory");
 			goto fail;
 		}
-	if ((rc = pthread_mutex_init(&zp->mu, NULL)) != 0)
+	if ((rc = xthread_start(&zp->t, zp_worker, zp)) != 0)
 		goto err;
-	if ((rc = pthread_cond_init(&zp->more, NULL)) != 0) {
-		pthread_mutex_destroy(&zp->mu);
-		goto err;
-	}
-	if ((rc = pthread_cond_init(&zp->room, NULL)) != 0) {
-		pthread_cond_destroy(&zp->more);
-		pthread_mutex_destroy(&zp->mu);
-		goto err;
-	}
-	if ((rc = pthread_create(&zp->th, NULL, zp_worker, zp)) != 0) {
-		pthread_cond_destroy(&zp->room);
-		pthread_cond_destroy(&zp->more);
-		pthread_mutex_destroy(&zp->mu);
-		goto err;
-	}
 	return 0;
 err:
 	snprintf(zp->z.why, sizeof zp->z.why, "%s", strerror(rc));
@@ -281,15 +264,15 @@ zp_read(void *ctx, char *buf, int len)
 
 	if (zp->failed || len <= 0)
 		return zp->failed ? -1 : 0;
-	pthread_mutex_lock(&zp->mu);
+	pthread_mutex_lock(&zp->t.mu);
 	while (zp->count == 0 && !zp->done)
-		pthread_cond_wait(&zp->more, &zp->mu);
+		pthread_cond_wait(&zp->t.more, &zp->t.mu);
 	if (zp->count == 0) {
 		zp->failed = zp->zrc < 0;
-		pthread_mutex_unlock(&zp->mu);
+		pthread_mutex_unlock(&zp->t.mu);
 		return zp->failed ? -1 : 0;
 	}
-	pthread_mutex_unlock(&zp->mu);
+	pthread_mutex_unlock(&zp->t.mu);
 	/* ring[head] is the reader's while count > 0. */
 	n = zp->len[zp->head] - zp->pos;
 	if (n > (size_t)len)
@@ -298,11 +281,11 @@ zp_read(void *ctx, char *buf, int len)
 	zp->pos += n;
 	if (zp->pos == zp->len[zp->head]) {
 		zp->pos = 0;
-		pthread_mutex_lock(&zp->mu);
+		pthread_mutex_lock(&zp->t.mu);
 		zp->head = (zp->head + 1) % ZP_NBUF;
 		zp->count--;
-		pthread_cond_signal(&zp->room);
-		pthread_mutex_unlock(&zp->mu);
+		pthread_cond_signal(&zp->t.room);
+		pthread_mutex_unlock(&zp->t.mu);
 	}
 	return (int)n;
 }
@@ -315,15 +298,12 @@ zp_read(void *ctx, char *buf, int len)
 static void
 zp_close(struct zpipe *zp, int drain)
 {
-	pthread_mutex_lock(&zp->mu);
+	pthread_mutex_lock(&zp->t.mu);
 	zp->closing = 1;
 	zp->drain = drain;
-	pthread_cond_signal(&zp->room);
-	pthread_mutex_unlock(&zp->mu);
-	pthread_join(zp->th, NULL);
-	pthread_cond_destroy(&zp->room);
-	pthread_cond_destroy(&zp->more);
-	pthread_mutex_destroy(&zp->mu);
+	pthread_cond_signal(&zp->t.room);
+	pthread_mutex_unlock(&zp->t.mu);
+	xthread_join(&zp->t);
 }
 
 /* Frees what zp_start() made, once zp_close() has joined the worker. */
@@ -1195,10 +1175,8 @@ check_batch(struct vx *v, const uint8_t *p, size_t len)
  */
 struct ckr {
 	struct vx	*v;
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 more;		/* a batch waits, or closing */
-	pthread_cond_t	 room;		/* a batch was checked */
+	struct xthread	 t;	/* more: a batch waits, or closing; room: a
+				 * batch was checked */
 	struct cairn_buf ring[CK_NBUF];
 	int		 head, count;	/* count: queued or being checked */
 	int		 closing;
@@ -1214,22 +1192,22 @@ ckr_worker(void *arg)
 	struct ckr *k = arg;
 	struct cairn_buf *b;
 
-	pthread_mutex_lock(&k->mu);
+	pthread_mutex_lock(&k->t.mu);
 	for (;;) {
 		while (k->count == 0 && !k->closing)
-			pthread_cond_wait(&k->more, &k->mu);
+			pthread_cond_wait(&k->t.more, &k->t.mu);
 		if (k->count == 0)
 			break;
 		b = &k->ring[k->head];
-		pthread_mutex_unlock(&k->mu);
+		pthread_mutex_unlock(&k->t.mu);
 		check_batch(k->v, b->p, b->len);
-		pthread_mutex_lock(&k->mu);
+		pthread_mutex_lock(&k->t.mu);
 		b->len = 0;
 		k->head = (k->head + 1) % CK_NBUF;
 		k->count--;
-		pthread_cond_signal(&k->room);
+		pthread_cond_signal(&k->t.room);
 	}
-	pthread_mutex_unlock(&k->mu);
+	pthread_mutex_unlock(&k->t.mu);
 	return NULL;
 }
 
@@ -1239,23 +1217,8 @@ ckr_start(struct ckr *k, struct vx *v)
 {
 	memset(k, 0, sizeof *k);
 	k->v = v;
-	if (pthread_mutex_init(&k->mu, NULL) != 0)
+	if (xthread_start(&k->t, ckr_worker, k) != 0)
 		return;
-	if (pthread_cond_init(&k->more, NULL) != 0) {
-		pthread_mutex_destroy(&k->mu);
-		return;
-	}
-	if (pthread_cond_init(&k->room, NULL) != 0) {
-		pthread_cond_destroy(&k->more);
-		pthread_mutex_destroy(&k->mu);
-		return;
-	}
-	if (pthread_create(&k->th, NULL, ckr_worker, k) != 0) {
-		pthread_cond_destroy(&k->room);
-		pthread_cond_destroy(&k->more);
-		pthread_mutex_destroy(&k->mu);
-		return;
-	}
 	k->running = 1;
 }
 
@@ -1273,16 +1236,16 @@ ckr_send(struct ckr *k)
 		k->cur.len = 0;
 		return;
 	}
-	pthread_mutex_lock(&k->mu);
+	pthread_mutex_lock(&k->t.mu);
 	while (k->count == CK_NBUF)
-		pthread_cond_wait(&k->room, &k->mu);
+		pthread_cond_wait(&k->t.room, &k->t.mu);
 	slot = (k->head + k->count) % CK_NBUF;
 	t = k->ring[slot];
 	k->ring[slot] = k->cur;
 	k->cur = t;
 	k->count++;
-	pthread_cond_signal(&k->more);
-	pthread_mutex_unlock(&k->mu);
+	pthread_cond_signal(&k->t.more);
+	pthread_mutex_unlock(&k->t.mu);
 }
 
 /* Hands over what is filled and waits until every entry is checked. */
@@ -1292,10 +1255,10 @@ ckr_sync(struct ckr *k)
 	ckr_send(k);
 	if (!k->running)
 		return;
-	pthread_mutex_lock(&k->mu);
+	pthread_mutex_lock(&k->t.mu);
 	while (k->count > 0)
-		pthread_cond_wait(&k->room, &k->mu);
-	pthread_mutex_unlock(&k->mu);
+		pthread_cond_wait(&k->t.room, &k->t.mu);
+	pthread_mutex_unlock(&k->t.mu);
 }
 
 /*
@@ -1325,14 +1288,11 @@ ckr_close(struct ckr *k)
 
 	ckr_sync(k);
 	if (k->running) {
-		pthread_mutex_lock(&k->mu);
+		pthread_mutex_lock(&k->t.mu);
 		k->closing = 1;
-		pthread_cond_signal(&k->more);
-		pthread_mutex_unlock(&k->mu);
-		pthread_join(k->th, NULL);
-		pthread_cond_destroy(&k->room);
-		pthread_cond_destroy(&k->more);
-		pthread_mutex_destroy(&k->mu);
+		pthread_cond_signal(&k->t.more);
+		pthread_mutex_unlock(&k->t.mu);
+		xthread_join(&k->t);
 		k->running = 0;
 	}
 	for (i = 0; i < CK_NBUF; i++)

@@ -55,10 +55,7 @@ struct zout {
 	struct sha256_ctx sha;
 	uint64_t	 xml_bytes, file_bytes;
 	int		 err;		/* errno of a failed write */
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 more;		/* a buffer waits, or closing */
-	pthread_cond_t	 room;		/* a slot was emptied */
+	struct xthread	 t;		/* more: a buffer waits, or closing */
 	struct cairn_buf ring[ZO_NBUF];
 	int		 head, count;
 	int		 closing;	/* no more buffers will come */
@@ -182,25 +179,25 @@ zworker(void *arg)
 	struct cairn_buf *b;
 	int failed = 0;
 
-	pthread_mutex_lock(&z->mu);
+	pthread_mutex_lock(&z->t.mu);
 	for (;;) {
 		while (z->count == 0 && !z->closing)
-			pthread_cond_wait(&z->more, &z->mu);
+			pthread_cond_wait(&z->t.more, &z->t.mu);
 		if (z->count == 0)
 			break;
 		b = &z->ring[z->head];
-		pthread_mutex_unlock(&z->mu);
+		pthread_mutex_unlock(&z->t.mu);
 		if (!failed &&
 		    zpush(z, b->p, b->len, ZSTD_e_continue) != 0)
 			failed = 1;
-		pthread_mutex_lock(&z->mu);
+		pthread_mutex_lock(&z->t.mu);
 		b->len = 0;
 		z->head = (z->head + 1) % ZO_NBUF;
 		z->count--;
 		z->failed = failed;
-		pthread_cond_signal(&z->room);
+		pthread_cond_signal(&z->t.room);
 	}
-	pthread_mutex_unlock(&z->mu);
+	pthread_mutex_unlock(&z->t.mu);
 	return NULL;
 }
 
@@ -210,23 +207,8 @@ zstart(struct zout *z)
 {
 	int rc;
 
-	if ((rc = pthread_mutex_init(&z->mu, NULL)) != 0)
+	if ((rc = xthread_start(&z->t, zworker, z)) != 0)
 		return rc;
-	if ((rc = pthread_cond_init(&z->more, NULL)) != 0) {
-		pthread_mutex_destroy(&z->mu);
-		return rc;
-	}
-	if ((rc = pthread_cond_init(&z->room, NULL)) != 0) {
-		pthread_cond_destroy(&z->more);
-		pthread_mutex_destroy(&z->mu);
-		return rc;
-	}
-	if ((rc = pthread_create(&z->th, NULL, zworker, z)) != 0) {
-		pthread_cond_destroy(&z->room);
-		pthread_cond_destroy(&z->more);
-		pthread_mutex_destroy(&z->mu);
-		return rc;
-	}
 	z->running = 1;
 	return 0;
 }
@@ -240,11 +222,11 @@ zsend(struct zout *z, struct cairn_buf *ob)
 	struct cairn_buf t;
 	int slot;
 
-	pthread_mutex_lock(&z->mu);
+	pthread_mutex_lock(&z->t.mu);
 	while (z->count == ZO_NBUF && !z->failed)
-		pthread_cond_wait(&z->room, &z->mu);
+		pthread_cond_wait(&z->t.room, &z->t.mu);
 	if (z->failed) {
-		pthread_mutex_unlock(&z->mu);
+		pthread_mutex_unlock(&z->t.mu);
 		return -1;
 	}
 	slot = (z->head + z->count) % ZO_NBUF;
@@ -252,8 +234,8 @@ zsend(struct zout *z, struct cairn_buf *ob)
 	z->ring[slot] = *ob;
 	*ob = t;
 	z->count++;
-	pthread_cond_signal(&z->more);
-	pthread_mutex_unlock(&z->mu);
+	pthread_cond_signal(&z->t.more);
+	pthread_mutex_unlock(&z->t.mu);
 	return 0;
 }
 
@@ -266,15 +248,12 @@ zclose(struct zout *z)
 
 	if (!z->running)
 		return 0;
-	pthread_mutex_lock(&z->mu);
+	pthread_mutex_lock(&z->t.mu);
 	z->closing = 1;
-	pthread_cond_signal(&z->more);
-	pthread_mutex_unlock(&z->mu);
-	pthread_join(z->th, NULL);
+	pthread_cond_signal(&z->t.more);
+	pthread_mutex_unlock(&z->t.mu);
+	xthread_join(&z->t);
 	z->running = 0;
-	pthread_cond_destroy(&z->room);
-	pthread_cond_destroy(&z->more);
-	pthread_mutex_destroy(&z->mu);
 	for (i = 0; i < ZO_NBUF; i++)
 		cairn_buf_free(&z->ring[i]);
 	return z->failed ? -1 : 0;

@@ -881,3 +881,33 @@ fx_finish(struct fx *fx)
 		qsort(fx->f, fx->nf, sizeof *fx->f, fcmp);
 	return rc;
 }
+
+int
+xthread_start(struct xthread *t, void *(*fn)(void *), void *arg)
+{
+	int rc;
+
+	if ((rc = pthread_mutex_init(&t->mu, NULL)) != 0)
+		return rc;
+	if ((rc = pthread_cond_init(&t->more, NULL)) != 0)
+		goto mu;
+	if ((rc = pthread_cond_init(&t->room, NULL)) != 0)
+		goto more;
+	if ((rc = pthread_create(&t->th, NULL, fn, arg)) == 0)
+		return 0;
+	pthread_cond_destroy(&t->room);
+more:
+	pthread_cond_destroy(&t->more);
+mu:
+	pthread_mutex_destroy(&t->mu);
+	return rc;
+}
+
+void
+xthread_join(struct xthread *t)
+{
+	pthread_join(t->th, NULL);
+	pthread_cond_destroy(&t->room);
+	pthread_cond_destroy(&t->more);
+	pthread_mutex_destroy(&t->mu);
+}

@@ -6,6 +6,7 @@
 #ifndef CAIRN_XCOMMON_H
 #define CAIRN_XCOMMON_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,5 +136,23 @@ int64_t	xtime_us(const char *);
 /* Kinds. */
 int	kind_rules(int kind, int rule);
 const char *kind_stream(int kind);
+
+/*
+ * A worker thread of the export pipelines (the writer's compressor, the
+ * verifier's decompressor and entry checker) and its hand-off: a lock,
+ * `more' (work waits, or the end) and `room' (a slot was emptied).
+ */
+struct xthread {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;
+	pthread_cond_t	 room;
+};
+/* Starts fn(arg) with its lock and conditions: 0, or an errno value and
+ * nothing left to destroy. */
+int	xthread_start(struct xthread *, void *(*fn)(void *), void *arg);
+/* Waits for the thread to end (the caller has told it to) and destroys
+ * its lock and conditions. */
+void	xthread_join(struct xthread *);
 
 #endif
