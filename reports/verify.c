@@ -154,7 +154,7 @@ zin_xclose(void *ctx)
 /*
  * The decompressing reader on a second thread.  While the worker runs it
  * alone touches z and ms (the main thread reads them after joining it);
- * the ring's head, count, done, closing and drain are shared under mu.
+ * the ring's head, count, done, t.closing and drain are shared under mu.
  * The worker fills the slot after the last full one, the reader owns
  * ring[head] while count > 0: the reader is given the bytes zin_read()
  * gives, in order, then the 0 or -1 it ends with.
@@ -169,8 +169,8 @@ struct zpipe {
 	size_t		 len[ZP_NBUF];
 	int		 head, count;
 	int		 done;		/* the worker has stopped */
-	int		 closing;	/* the reader wants no more bytes */
-	int		 drain;		/* ... but the rest is to be checked */
+	int		 drain;		/* t.closing (no more bytes wanted),
+					 * but check the rest */
 	size_t		 pos;		/* the reader's offset in ring[head] */
 	int		 failed;	/* the reader was given -1 */
 };
@@ -189,9 +189,9 @@ zp_worker(void *arg)
 
 	pthread_mutex_lock(&zp->t.mu);
 	for (;;) {
-		while (zp->count == ZP_NBUF && !zp->closing)
+		while (zp->count == ZP_NBUF && !zp->t.closing)
 			pthread_cond_wait(&zp->t.room, &zp->t.mu);
-		if (zp->closing)
+		if (zp->t.closing)
 			break;
 		slot = (zp->head + zp->count) % ZP_NBUF;
 		pthread_mutex_unlock(&zp->t.mu);
@@ -299,11 +299,9 @@ static void
 zp_close(struct zpipe *zp, int drain)
 {
 	pthread_mutex_lock(&zp->t.mu);
-	zp->closing = 1;
 	zp->drain = drain;
-	pthread_cond_signal(&zp->t.room);
 	pthread_mutex_unlock(&zp->t.mu);
-	xthread_join(&zp->t);
+	xthread_stop(&zp->t, &zp->t.room);
 }
 
 /* Frees what zp_start() made, once zp_close() has joined the worker. */
@@ -1171,7 +1169,7 @@ check_batch(struct vx *v, const uint8_t *p, size_t len)
  * (the bad counters, fx, sum, the chain, l1, bytes, jv); the reader waits
  * for it (ckr_sync()) before anything else that reads or says, so the
  * checks run in the order of the document as on one thread.  The ring,
- * head, count and closing are shared under mu.
+ * head, count and t.closing are shared under mu.
  */
 struct ckr {
 	struct vx	*v;
@@ -1179,7 +1177,6 @@ struct ckr {
 				 * batch was checked */
 	struct cairn_buf ring[CK_NBUF];
 	int		 head, count;	/* count: queued or being checked */
-	int		 closing;
 	int		 running;
 	struct cairn_buf cur;		/* the batch being filled */
 	struct cairn_buf lines;		/* extract_entry()'s scratch */
@@ -1194,7 +1191,7 @@ ckr_worker(void *arg)
 
 	pthread_mutex_lock(&k->t.mu);
 	for (;;) {
-		while (k->count == 0 && !k->closing)
+		while (k->count == 0 && !k->t.closing)
 			pthread_cond_wait(&k->t.more, &k->t.mu);
 		if (k->count == 0)
 			break;
@@ -1288,11 +1285,7 @@ ckr_close(struct ckr *k)
 
 	ckr_sync(k);
 	if (k->running) {
-		pthread_mutex_lock(&k->t.mu);
-		k->closing = 1;
-		pthread_cond_signal(&k->t.more);
-		pthread_mutex_unlock(&k->t.mu);
-		xthread_join(&k->t);
+		xthread_stop(&k->t, &k->t.more);
 		k->running = 0;
 	}
 	for (i = 0; i < CK_NBUF; i++)

@@ -47,7 +47,7 @@
 /*
  * The compressed output.  While the worker thread runs it alone touches
  * cc, obuf, ms, sha, file_bytes and err (the main thread reads them after
- * joining it); the ring, head, count, closing and failed are shared under
+ * joining it); the ring, head, count, t.closing and failed are shared under
  * mu.  The worker owns ring[head] while it compresses it, the main thread
  * fills the slot after the last full one: the bytes reach zstd in the
  * order and chunks they were made, so the file is the one a single thread
@@ -64,8 +64,7 @@ struct zout {
 	int		 err;		/* errno of a failed write */
 	struct xthread	 t;		/* more: a buffer waits, or closing */
 	struct cairn_buf ring[ZO_NBUF];
-	int		 head, count;
-	int		 closing;	/* no more buffers will come */
+	int		 head, count;	/* t.closing: no more buffers come */
 	int		 failed;	/* the worker failed: z->err says why */
 	int		 running;
 };
@@ -188,7 +187,7 @@ zworker(void *arg)
 
 	pthread_mutex_lock(&z->t.mu);
 	for (;;) {
-		while (z->count == 0 && !z->closing)
+		while (z->count == 0 && !z->t.closing)
 			pthread_cond_wait(&z->t.more, &z->t.mu);
 		if (z->count == 0)
 			break;
@@ -255,11 +254,7 @@ zclose(struct zout *z)
 
 	if (!z->running)
 		return 0;
-	pthread_mutex_lock(&z->t.mu);
-	z->closing = 1;
-	pthread_cond_signal(&z->t.more);
-	pthread_mutex_unlock(&z->t.mu);
-	xthread_join(&z->t);
+	xthread_stop(&z->t, &z->t.more);
 	z->running = 0;
 	for (i = 0; i < ZO_NBUF; i++)
 		cairn_buf_free(&z->ring[i]);

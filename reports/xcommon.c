@@ -887,6 +887,7 @@ xthread_start(struct xthread *t, void *(*fn)(void *), void *arg)
 {
 	int rc;
 
+	t->closing = 0;
 	if ((rc = pthread_mutex_init(&t->mu, NULL)) != 0)
 		return rc;
 	if ((rc = pthread_cond_init(&t->more, NULL)) != 0)
@@ -910,4 +911,14 @@ xthread_join(struct xthread *t)
 	pthread_cond_destroy(&t->room);
 	pthread_cond_destroy(&t->more);
 	pthread_mutex_destroy(&t->mu);
+}
+
+void
+xthread_stop(struct xthread *t, pthread_cond_t *wake)
+{
+	pthread_mutex_lock(&t->mu);
+	t->closing = 1;
+	pthread_cond_signal(wake);
+	pthread_mutex_unlock(&t->mu);
+	xthread_join(t);
 }

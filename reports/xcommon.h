@@ -147,6 +147,7 @@ struct xthread {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 more;
 	pthread_cond_t	 room;
+	int		 closing;	/* under mu: the owner wants it to end */
 };
 /* Starts fn(arg) with its lock and conditions: 0, or an errno value and
  * nothing left to destroy. */
@@ -154,5 +155,8 @@ int	xthread_start(struct xthread *, void *(*fn)(void *), void *arg);
 /* Waits for the thread to end (the caller has told it to) and destroys
  * its lock and conditions. */
 void	xthread_join(struct xthread *);
+/* Sets closing under the lock, wakes the thread on wake (more or room),
+ * then joins it as xthread_join does. */
+void	xthread_stop(struct xthread *, pthread_cond_t *wake);
 
 #endif
