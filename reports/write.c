@@ -1111,6 +1111,11 @@ write_entries(struct xw *x)
 	}
 	if (rc != 0)
 		return fail(x, rc, "index: %s", cairn_strerror(rc));
+	/* Leaves by pread: no page faults, nothing of the map resident. */
+	if ((rc = cairn_iter_direct(it)) != 0) {
+		cairn_iter_free(it);
+		return fail(x, rc, "index: %s", cairn_strerror(rc));
+	}
 	X(xo_start(x, "entries"));
 	while ((rc = cairn_iter_next(it, &e)) == 0) {
 		if (e.seq >= x->end.size)

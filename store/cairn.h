@@ -164,6 +164,14 @@ void	cairn_iter_free(cairn_iter *);
  */
 void	cairn_iter_lazy(cairn_iter *, int on);
 /*
+ * Reads the entries' pages with pread(2) instead of through the store's
+ * memory map (store/pgread.h): for long scans of large stores, where each
+ * few entries would fault in a page of the map and keep it resident.
+ * Same results; 0 or CAIRN_ENOMEM.  cairn_iter_preads: pages so read.
+ */
+int	cairn_iter_direct(cairn_iter *);
+uint64_t cairn_iter_preads(const cairn_iter *);
+/*
  * An account iterator reads ahead on a second thread (started only once
  * the account has more than a block of entries), for long histories on a
  * large store; it returns the same entries in the same order.  0, or

@@ -30,6 +30,7 @@
 #include "cjson.h"
 #include "internal.h"
 #include "merkle.h"
+#include "pgread.h"
 #include "rfc3339.h"
 
 #define FORMAT_VERSION	1
@@ -65,6 +66,7 @@ struct cairn_store {
 	MDB_env		*env;
 	MDB_dbi		 entries, nodes, by_account, by_time, event_ids,
 			 checkpoints, meta;
+	MDB_dbi		 main;		/* the databases' records (pgread) */
 	int		 rdonly;
 	int		 lockfd;
 	uint64_t	 map_size, max_size;
@@ -75,6 +77,11 @@ struct cairn_store {
 	uint8_t		 pubkey[32];
 	struct state	 st;		/* writer only */
 	char		 detail[512];
+};
+
+/* cairn_iter_direct: pread readers of the entries and nodes trees. */
+struct direct {
+	struct cairn_pgread ent, nodes;
 };
 
 struct cairn_iter {
@@ -91,6 +98,7 @@ struct cairn_iter {
 	unsigned	 since_renew;
 	int64_t		 renewed_ms;	/* monotonic, when the snapshot was taken */
 	struct cairn_buf buf;
+	struct direct	*pr;		/* cairn_iter_direct */
 	struct readahead *ahead;		/* cairn_iter_ahead */
 };
 
@@ -307,7 +315,8 @@ open_dbis(cairn_store *s, MDB_txn *txn, unsigned extra)
 	    (rc = mdb_dbi_open(txn, "by_time", extra, &s->by_time)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "event_ids", extra, &s->event_ids)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "checkpoints", extra, &s->checkpoints)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", extra, &s->meta)) != 0)
+	    (rc = mdb_dbi_open(txn, "meta", extra, &s->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &s->main)) != 0)
 		return mdbrc(rc);
 	return 0;
 }
@@ -1317,16 +1326,21 @@ cairn_store_size(cairn_store *s, uint64_t *n)
  * Lazy: the stored leaf is not read (cairn_iter_lazy). */
 static int
 read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
-    int lazy)
+    int lazy, struct direct *pr)
 {
 	struct nodectx nc = { s, txn };
 	uint8_t kb[8], stored[CAIRN_HASH_LEN];
+	const uint8_t *d;
+	size_t dl;
 	MDB_val k, v;
 	int rc;
 
 	cairn_put_be64(kb, seq);
 	val(&k, kb, 8);
-	if ((rc = mdb_get(txn, s->entries, &k, &v)) != 0)
+	/* pread of the leaf when the caller asked; LMDB if it can't say. */
+	if (pr != NULL && cairn_pgread_get(&pr->ent, kb, 8, &d, &dl) == 0)
+		val(&v, d, dl);
+	else if ((rc = mdb_get(txn, s->entries, &k, &v)) != 0)
 		return mdbrc(rc);
 	e->seq = seq;
 	e->data = v.mv_data;
@@ -1337,7 +1351,12 @@ read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
 		memcpy(e->stored, e->leaf, CAIRN_HASH_LEN);
 		return 0;
 	}
-	if ((rc = getnode(&nc, 0, seq, stored)) != 0)
+	cairn_put_be64(kb, cairn_merkle_pos(0, seq));
+	if (pr != NULL && cairn_pgread_get(&pr->nodes, kb, 8, &d, &dl) == 0) {
+		if (dl != CAIRN_HASH_LEN)
+			return CAIRN_ECORRUPT;
+		memcpy(stored, d, CAIRN_HASH_LEN);
+	} else if ((rc = getnode(&nc, 0, seq, stored)) != 0)
 		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	e->intact = sodium_memcmp(stored, e->leaf, CAIRN_HASH_LEN) == 0;
 	memcpy(e->stored, stored, CAIRN_HASH_LEN);
@@ -1353,7 +1372,7 @@ cairn_store_get(cairn_store *s, uint64_t seq, struct cairn_buf *buf,
 
 	if ((rc = rtxn(s, &txn)) != 0)
 		return rc;
-	if ((rc = read_entry(s, txn, seq, e, 0)) == 0) {
+	if ((rc = read_entry(s, txn, seq, e, 0, NULL)) == 0) {
 		buf->len = 0;
 		if (cairn_buf_add(buf, e->data, e->len) != 0)
 			rc = CAIRN_ENOMEM;
@@ -1373,6 +1392,56 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Points a page reader at database name's tree in txn's snapshot. */
+static void
+pgread_root1(MDB_txn *txn, MDB_dbi main, const char *name,
+    struct cairn_pgread *r)
+{
+	MDB_val k, v;
+
+	val(&k, name, strlen(name));
+	if (mdb_get(txn, main, &k, &v) != 0)
+		val(&v, NULL, 0);
+	cairn_pgread_root(r, v.mv_data, v.mv_size);
+}
+
+static void
+pgread_root(cairn_iter *it)
+{
+	pgread_root1(it->txn, it->s->main, "entries", &it->pr->ent);
+	pgread_root1(it->txn, it->s->main, "nodes", &it->pr->nodes);
+}
+
+int
+cairn_iter_direct(cairn_iter *it)
+{
+	int fd, rc;
+	MDB_stat st;
+
+	if (it->pr != NULL)
+		return 0;
+	if (mdb_env_get_fd(it->s->env, &fd) != 0 ||
+	    mdb_env_stat(it->s->env, &st) != 0)
+		return 0;	/* LMDB reads as before */
+	if ((it->pr = calloc(1, sizeof *it->pr)) == NULL)
+		return CAIRN_ENOMEM;
+	if ((rc = cairn_pgread_init(&it->pr->ent, fd, st.ms_psize)) != 0 ||
+	    (rc = cairn_pgread_init(&it->pr->nodes, fd, st.ms_psize)) != 0) {
+		cairn_pgread_free(&it->pr->ent);
+		free(it->pr);
+		it->pr = NULL;
+		return rc;
+	}
+	pgread_root(it);
+	return 0;
+}
+
+uint64_t
+cairn_iter_preads(const cairn_iter *it)
+{
+	return it->pr != NULL ? it->pr->ent.preads + it->pr->nodes.preads : 0;
 }
 
 static int
@@ -1473,6 +1542,8 @@ iter_renew(cairn_iter *it, int force)
 		return mdbrc(rc);
 	if (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0)
 		return mdbrc(rc);
+	if (it->pr != NULL)
+		pgread_root(it);
 	return 1;	/* the cursor must be positioned again */
 }
 
@@ -1513,7 +1584,8 @@ ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy)
 
 	b->buf.len = 0;
 	for (i = 0; i < b->n; i++) {
-		if ((rc = read_entry(s, txn, b->seq[i], &b->e[i], lazy)) != 0) {
+		if ((rc = read_entry(s, txn, b->seq[i], &b->e[i], lazy,
+		    NULL)) != 0) {
 			if (rc == CAIRN_ENOTFOUND)
 				rc = CAIRN_ECORRUPT;
 			break;
@@ -1862,7 +1934,7 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	default:
 		return CAIRN_EINVAL;
 	}
-	if ((rc = read_entry(it->s, it->txn, seq, e, it->lazy)) != 0)
+	if ((rc = read_entry(it->s, it->txn, seq, e, it->lazy, it->pr)) != 0)
 		return rc == CAIRN_ENOTFOUND ? CAIRN_ECORRUPT : rc;
 	/* Data lives in the map only until renewal: copy it out. */
 	it->buf.len = 0;
@@ -1992,6 +2064,11 @@ cairn_iter_free(cairn_iter *it)
 		mdb_txn_abort(it->txn);
 	free(it->account);
 	cairn_buf_free(&it->buf);
+	if (it->pr != NULL) {
+		cairn_pgread_free(&it->pr->ent);
+		cairn_pgread_free(&it->pr->nodes);
+		free(it->pr);
+	}
 	free(it);
 }
 

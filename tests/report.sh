@@ -211,4 +211,20 @@ else
 	not_ok "the export is larger than the limit (64 blocks)"; ls -l "$OUT/roomy"
 fi
 
+
+# A damaged store: one entry of the exported stream altered behind the
+# library's back.  The writer (which reads the stream's pages with pread)
+# refuses it, naming the entry, and leaves no file.
+DSEQ=$("$CAIRN" search --type content.takedown --json | jq -r .seq | sed -n 1500p)
+"$STORETOOL" flip "$CAIRN_STORE" "$DSEQ"
+mkdir -p "$OUT/damaged"
+refuse "an export of a damaged store is refused, the entry named" \
+    "entry $DSEQ fails its hash" \
+    "$CAIRN" report takedown --from 2026-11-01 --to "$TOW" --out "$OUT/damaged"
+if [ -z "$(ls -A "$OUT/damaged")" ]; then
+	ok "the refused export leaves no file behind"
+else
+	not_ok "the refused export leaves no file behind"; ls -l "$OUT/damaged"
+fi
+
 finish

@@ -347,6 +347,182 @@ START_TEST(test_iter_ahead)
 }
 END_TEST
 
+/* An event whose note is n copies of unit (a long one lands on LMDB's
+ * overflow pages). */
+static cairn_event *
+ev_note(const char *id, const char *account, const char *unit, int n)
+{
+	struct cairn_verr err[4];
+	cairn_event *e;
+	char buf[8192];
+	size_t nerr, len;
+	int i, rc;
+
+	len = (size_t)snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":"
+	    "\"account.created\",\"account_kind\":\"personal\",\"time\":"
+	    "\"2026-11-29T08:00:00+08:00\",\"account\":\"%s\",\"note\":\"",
+	    id, account);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", unit);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, "\"}");
+	ck_assert_uint_lt(len, sizeof buf);
+	rc = cairn_event_prepare(cat, "src", (uint8_t *)buf, len, 0, &e, err,
+	    4, &nerr);
+	ck_assert_msg(rc == 0, "prepare: %s %s %s", cairn_strerror(rc),
+	    nerr ? err[0].field : "", nerr ? err[0].msg : "");
+	return e;
+}
+
+/* Reads a's and b's next entries and says they are the same. */
+static int
+same_next(cairn_iter *a, cairn_iter *b, struct cairn_buf *want)
+{
+	struct cairn_entry e, f;
+	int ra, rb;
+
+	rb = cairn_iter_next(b, &f);
+	if (rb == 0) {
+		want->len = 0;
+		ck_assert_int_eq(cairn_buf_add(want, f.data, f.len), 0);
+	}
+	ra = cairn_iter_next(a, &e);
+	ck_assert_int_eq(ra, rb);
+	if (ra != 0)
+		return 0;
+	ck_assert_uint_eq(e.seq, f.seq);
+	ck_assert_uint_eq(e.len, f.len);
+	ck_assert_mem_eq(e.data, want->p, f.len);
+	ck_assert_mem_eq(e.leaf, f.leaf, CAIRN_HASH_LEN);
+	ck_assert_mem_eq(e.stored, f.stored, CAIRN_HASH_LEN);
+	ck_assert_int_eq(e.intact, f.intact);
+	return 1;
+}
+
+/*
+ * Leaves read by pread (cairn_iter_direct) give exactly what reads through
+ * the map give: every kind of iterator, entries of every size (a long one
+ * on overflow pages, which LMDB reads), across a renewed snapshot that
+ * sees later commits, and an altered entry shows as altered.
+ */
+START_TEST(test_iter_direct)
+{
+	struct cairn_buf want = { 0 };
+	struct cairn_receipt r[100];
+	cairn_event *evs[100];
+	cairn_store *s;
+	cairn_iter *a, *b;
+	char id[32], path[300];
+	uint64_t n;
+	int i, j, k, hit;
+	FILE *f;
+	long off;
+	char *map;
+	size_t flen;
+
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	for (i = 0; i < 30; i++) {
+		for (j = 0; j < 100; j++) {
+			snprintf(id, sizeof id, "d%d-%d", i, j);
+			evs[j] = j == 50 ? ev_note(id, "acct-a", "\xe4\xb8\xad",
+			    1000) : ev_note(id, j % 3 ? "acct-b" : "acct-a",
+			    "x", (i * 100 + j) % 700);
+		}
+		ck_assert_int_eq(cairn_store_append(s, evs, 100, r, NULL), 0);
+		for (j = 0; j < 100; j++)
+			cairn_event_free(evs[j]);
+	}
+	for (k = 0; k < 3; k++) {
+		if (k == 0) {
+			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &a), 0);
+			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &b), 0);
+		} else if (k == 1) {
+			ck_assert_int_eq(cairn_iter_stream(s, "account", 0,
+			    INT64_MAX, &a), 0);
+			ck_assert_int_eq(cairn_iter_stream(s, "account", 0,
+			    INT64_MAX, &b), 0);
+		} else {
+			ck_assert_int_eq(cairn_iter_account(s, "acct-a", &a), 0);
+			ck_assert_int_eq(cairn_iter_account(s, "acct-a", &b), 0);
+		}
+		ck_assert_int_eq(cairn_iter_direct(a), 0);
+		for (n = 0; same_next(a, b, &want); n++)
+			;
+		/* acct-a: j % 3 == 0, and j == 50, of each hundred */
+		ck_assert_uint_eq(n, (uint64_t)(k == 2 ? 30 * 35 : 3000));
+		ck_assert_uint_gt(cairn_iter_preads(a), 100);
+		ck_assert_uint_eq(cairn_iter_preads(b), 0);
+		cairn_iter_free(a);
+		cairn_iter_free(b);
+	}
+
+	/* A renewed snapshot reads the pages of later commits. */
+	ck_assert_int_eq(cairn_iter_range(s, 0, 3100, &a), 0);
+	ck_assert_int_eq(cairn_iter_direct(a), 0);
+	ck_assert_int_eq(cairn_iter_range(s, 0, 3100, &b), 0);
+	for (n = 0; n < 10; n++)
+		ck_assert(same_next(a, b, &want));
+	for (j = 0; j < 100; j++) {
+		snprintf(id, sizeof id, "late-%d", j);
+		evs[j] = ev_note(id, "acct-a", "y", j * 7);
+	}
+	ck_assert_int_eq(cairn_store_append(s, evs, 100, r, NULL), 0);
+	for (j = 0; j < 100; j++)
+		cairn_event_free(evs[j]);
+	usleep(120 * 1000);
+	ck_assert_int_eq(cairn_iter_refresh(a), 0);
+	ck_assert_int_eq(cairn_iter_refresh(b), 0);
+	for (; same_next(a, b, &want); n++)
+		;
+	ck_assert_uint_eq(n, 3100);
+	cairn_iter_free(a);
+	cairn_iter_free(b);
+	cairn_store_close(s);
+
+	/* One byte of an entry's note altered in the file. */
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	flen = (size_t)ftell(f);
+	ck_assert_ptr_nonnull(map = malloc(flen));
+	rewind(f);
+	ck_assert_uint_eq(fread(map, 1, flen, f), flen);
+	off = -1;
+	for (i = 0; off < 0 && (size_t)i + 40 < flen; i++)
+		if (memcmp(map + i, "\"id\":\"d17-42\"", 13) == 0)
+			off = i + 7;	/* the '1' of d17 */
+	ck_assert_int_ge(off, 0);
+	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+	ck_assert_int_eq(fputc('7', f), '7');
+	ck_assert_int_eq(fclose(f), 0);
+	free(map);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s), 0);
+	ck_assert_int_eq(cairn_iter_range(s, 0, 3100, &a), 0);
+	ck_assert_int_eq(cairn_iter_direct(a), 0);
+	ck_assert_int_eq(cairn_iter_range(s, 0, 3100, &b), 0);
+	for (n = 0; same_next(a, b, &want); n++)
+		;
+	ck_assert_uint_eq(n, 3100);
+	cairn_iter_free(a);
+	cairn_iter_free(b);
+	/* d17-42 is entry 1742: it now says d77-42 and fails its hash. */
+	ck_assert_int_eq(cairn_iter_range(s, 1742, 1743, &a), 0);
+	ck_assert_int_eq(cairn_iter_direct(a), 0);
+	{
+		struct cairn_entry e;
+		size_t m;
+
+		ck_assert_int_eq(cairn_iter_next(a, &e), 0);
+		ck_assert_int_eq(e.intact, 0);
+		for (hit = 0, m = 0; m + 8 <= e.len; m++)
+			hit |= memcmp(e.data + m, "\"d77-42\"", 8) == 0;
+	}
+	ck_assert(hit);
+	cairn_iter_free(a);
+	cairn_buf_free(&want);
+	cairn_store_close(s);
+}
+END_TEST
+
 /* Iterators resume at a seq (cursors), and give the stored leaf hash. */
 START_TEST(test_iter_seek)
 {
@@ -881,6 +1057,7 @@ suite(void)
 	tcase_add_test(tc, test_iterators);
 	tcase_add_test(tc, test_iter_seek);
 	tcase_add_test(tc, test_iter_ahead);
+	tcase_add_test(tc, test_iter_direct);
 	tcase_add_test(tc, test_proofs);
 	tcase_add_test(tc, test_checkpoint_and_verify);
 	tcase_add_test(tc, test_key_rotation);

@@ -1,0 +1,208 @@
+/*
+ * pgread.c: key lookups in an LMDB database by pread(2) of its pages (see
+ * pgread.h for why and within which limits).
+ *
+ * The layout read here, from liblmdb 0.9's mdb.c (64-bit, PAGEBASE 0):
+ *
+ *   MDB_page  0 pgno (8 bytes)  8 pad  10 flags  12 lower  14 upper
+ *             16 ptrs[n]: offsets of the nodes, n = (lower - 16) / 2
+ *   MDB_node  0 lo  2 hi  4 flags  6 ksize  8 key, then the value
+ *             leaf: value size lo | hi << 16; branch: child page
+ *             lo | hi << 16 | flags << 32, node 0's key standing for
+ *             "lower than all"
+ *   MDB_db    0 pad (4)  4 flags (2)  6 depth (2)  8 branch, leaf,
+ *             overflow pages, entries, root (8 bytes each): 48 bytes
+ *
+ * All fields in the machine's byte order; read with memcpy, so alignment
+ * does not matter.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "pgread.h"
+
+#define PAGEHDR		16
+#define NODEHDR		8
+#define P_BRANCH	0x01
+#define P_LEAF		0x02
+/* P_OVERFLOW 0x04, P_META 0x08, P_LEAF2 0x20, P_SUBP 0x40: not read here
+ * (P_DIRTY 0x10 is cleared before a page is written). */
+#define DBREC_LEN	48
+/* lmdb.h's MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED |
+ * MDB_INTEGERDUP | MDB_REVERSEDUP: another order, or duplicates. */
+#define DB_UNPLAIN	0x7e
+
+static uint16_t
+u16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static uint64_t
+u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+int
+cairn_pgread_init(struct cairn_pgread *r, int fd, size_t psize)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->psize = psize;
+	/* A 32-bit build has 4-byte page numbers: not read here. */
+	if (sizeof(size_t) != 8 || psize < 512 || psize > 65536)
+		return 0;
+	if ((r->buf = malloc(psize * CAIRN_PGREAD_DEPTH)) == NULL)
+		return CAIRN_ENOMEM;
+	return 0;
+}
+
+void
+cairn_pgread_free(struct cairn_pgread *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->depth = 0;
+}
+
+void
+cairn_pgread_root(struct cairn_pgread *r, const void *rec, size_t len)
+{
+	const uint8_t *p = rec;
+	unsigned i;
+
+	r->depth = 0;
+	for (i = 0; i < CAIRN_PGREAD_DEPTH; i++)
+		r->have[i] = UINT64_MAX;
+	if (r->buf == NULL || rec == NULL || len != DBREC_LEN ||
+	    (u16(p + 4) & DB_UNPLAIN) != 0 || u16(p + 6) > CAIRN_PGREAD_DEPTH)
+		return;
+	r->root = u64(p + 40);
+	r->depth = u16(p + 6);
+	if (r->depth == 0)	/* empty: LMDB says so too */
+		r->root = UINT64_MAX;
+}
+
+/* Page pgno into level lvl's buffer, checked; NULL: ask LMDB. */
+static const uint8_t *
+page(struct cairn_pgread *r, unsigned lvl, uint64_t pgno, int leaf)
+{
+	uint8_t *p = r->buf + (size_t)lvl * r->psize;
+	size_t lower, upper, i, n, off;
+	ssize_t got;
+
+	if (r->have[lvl] != pgno) {
+		r->have[lvl] = UINT64_MAX;
+		if (pgno > (uint64_t)INT64_MAX / r->psize)
+			return NULL;
+		do
+			got = pread(r->fd, p, r->psize,
+			    (off_t)(pgno * r->psize));
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)r->psize || u64(p) != pgno ||
+		    (u16(p + 10) & (P_BRANCH | P_LEAF | 0x6c)) !=
+		    (leaf ? P_LEAF : P_BRANCH))
+			return NULL;
+		lower = u16(p + 12);
+		upper = u16(p + 14);
+		if (lower < PAGEHDR + 2 || lower > upper || upper > r->psize ||
+		    (lower & 1) != 0)
+			return NULL;
+		/* Every node's header and key within the page. */
+		n = (lower - PAGEHDR) / 2;
+		for (i = 0; i < n; i++) {
+			off = u16(p + PAGEHDR + 2 * i);
+			if (off < upper || off + NODEHDR > r->psize ||
+			    off + NODEHDR + u16(p + off + 6) > r->psize)
+				return NULL;
+		}
+		r->preads++;
+		r->have[lvl] = pgno;
+	}
+	return p;
+}
+
+/* memcmp order, the shorter first on a tie (LMDB's default). */
+static int
+keycmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : al > bl;
+}
+
+int
+cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
+    const uint8_t **data, size_t *len)
+{
+	const uint8_t *p, *nd;
+	uint64_t pgno = r->root;
+	size_t n, lo, hi, mid, best, dsz;
+	unsigned lvl;
+	int c;
+
+	if (r->depth == 0)
+		return CAIRN_PGREAD_USE_LMDB;
+	if (pgno == UINT64_MAX)
+		return CAIRN_ENOTFOUND;
+	for (lvl = 0; lvl + 1 < r->depth; lvl++) {
+		if ((p = page(r, lvl, pgno, 0)) == NULL)
+			return CAIRN_PGREAD_USE_LMDB;
+		/* The last node whose key is <= key; node 0 is below all. */
+		n = (u16(p + 12) - PAGEHDR) / 2;
+		best = 0;
+		lo = 1;
+		hi = n;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			nd = p + u16(p + PAGEHDR + 2 * mid);
+			if (keycmp(nd + NODEHDR, u16(nd + 6), key, klen) <= 0) {
+				best = mid;
+				lo = mid + 1;
+			} else
+				hi = mid;
+		}
+		nd = p + u16(p + PAGEHDR + 2 * best);
+		pgno = (uint64_t)u16(nd) | (uint64_t)u16(nd + 2) << 16 |
+		    (uint64_t)u16(nd + 4) << 32;
+	}
+	if ((p = page(r, lvl, pgno, 1)) == NULL)
+		return CAIRN_PGREAD_USE_LMDB;
+	n = (u16(p + 12) - PAGEHDR) / 2;
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		nd = p + u16(p + PAGEHDR + 2 * mid);
+		c = keycmp(nd + NODEHDR, u16(nd + 6), key, klen);
+		if (c < 0)
+			lo = mid + 1;
+		else if (c > 0)
+			hi = mid;
+		else {
+			/* A value elsewhere (overflow pages, a sub-database). */
+			if (u16(nd + 4) != 0)
+				return CAIRN_PGREAD_USE_LMDB;
+			dsz = (size_t)u16(nd) | (size_t)u16(nd + 2) << 16;
+			if (NODEHDR + u16(nd + 6) + dsz >
+			    r->psize - (size_t)(nd - p))
+				return CAIRN_PGREAD_USE_LMDB;
+			*data = nd + NODEHDR + u16(nd + 6);
+			*len = dsz;
+			return 0;
+		}
+	}
+	return CAIRN_ENOTFOUND;
+}
