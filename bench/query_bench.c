@@ -334,9 +334,7 @@ history_inproc(cairn_store *s, uint64_t *n)
 
 	if ((rc = cairn_hist_open(&h, s, "acct-big", NULL)) != 0)
 		die("iter", rc);
-	/* As cairnd and cairn history do: leaves by pread, two threads. */
-	(void)cairn_iter_direct(h.it);
-	(void)cairn_iter_ahead(h.it);
+	(void)cairn_iter_ahead(h.it);	/* as cairnd and cairn history do */
 	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0) {
 		if (cairn_row_json(&out, e, r, check, NULL) != 0 ||
 		    cairn_buf_addc(&out, '\n') != 0)

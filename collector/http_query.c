@@ -537,9 +537,7 @@ http_history_open(const char *url, const struct http_qctx *q,
 		free(hh);
 		return fail(err, 500, "internal", cairn_strerror(rc));
 	}
-	/* A long history is read on two threads (cairn_iter_ahead), its
-	 * pages by pread (cairn_iter_direct; LMDB's reads if that fails). */
-	(void)cairn_iter_direct(hh->h.it);
+	/* A long history is read on two threads (cairn_iter_ahead). */
 	(void)cairn_iter_ahead(hh->h.it);
 	*out = hh;
 	return 200;

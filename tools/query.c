@@ -642,7 +642,6 @@ cmd_history(int argc, char **argv)
 	 * one's by its stored leaf (rows.h, cairn_hist). */
 	if ((rc = cairn_hist_open(&h, s, account, NULL)) != 0)
 		cli_die(1, "%s", cairn_strerror(rc));
-	(void)cairn_iter_direct(h.it);
 	(void)cairn_iter_ahead(h.it);
 	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0)
 		hist_show(&o, &q.f, e, r, parsed, check);
