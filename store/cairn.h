@@ -167,7 +167,9 @@ void	cairn_iter_lazy(cairn_iter *, int on);
  * Reads the entries' pages with pread(2) instead of through the store's
  * memory map (store/pgread.h): for long scans of large stores, where each
  * few entries would fault in a page of the map and keep it resident.
- * Same results; 0 or CAIRN_ENOMEM.  cairn_iter_preads: pages so read.
+ * Same results; 0, CAIRN_ENOMEM, or CAIRN_EINVAL after cairn_iter_ahead
+ * (call it before: the second thread then reads direct too).
+ * cairn_iter_preads: pages so read by the caller's thread.
  */
 int	cairn_iter_direct(cairn_iter *);
 uint64_t cairn_iter_preads(const cairn_iter *);

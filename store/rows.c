@@ -545,6 +545,17 @@ cairn_merge_open(struct cairn_merge *m, cairn_store *s, const char *stream,
 }
 
 int
+cairn_merge_direct(struct cairn_merge *m)
+{
+	int i, rc;
+
+	for (i = 0; i < m->n; i++)
+		if ((rc = cairn_iter_direct(m->it[i])) != 0)
+			return rc;
+	return 0;
+}
+
+int
 cairn_merge_after(struct cairn_merge *m, uint64_t seq, int64_t received_us)
 {
 	int i, rc;

@@ -199,6 +199,9 @@ struct cairn_merge {
 /* stream NULL: every stream; CAIRN_EINVAL for an unknown one. */
 int	cairn_merge_open(struct cairn_merge *, cairn_store *, const char *stream,
 	    int64_t since_us, int64_t until_us);
+/* Entries read with pread (cairn_iter_direct): for a process whose map
+ * of the store is cold, such as the CLI's. */
+int	cairn_merge_direct(struct cairn_merge *);
 int	cairn_merge_after(struct cairn_merge *, uint64_t seq, int64_t received_us);
 int	cairn_merge_next(struct cairn_merge *, const struct cairn_entry **);
 void	cairn_merge_close(struct cairn_merge *);

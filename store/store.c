@@ -136,6 +136,7 @@ struct readahead {
 	struct ablock	*out;		/* block tail, read: the caller's */
 	MDB_txn		*wtxn;
 	MDB_cursor	*wcur;
+	struct direct	*wpr;		/* wtxn's, when the iterator reads direct */
 	struct ablock	 blk[AHEAD_SLOTS];
 };
 
@@ -1407,35 +1408,61 @@ pgread_root1(MDB_txn *txn, MDB_dbi main, const char *name,
 	cairn_pgread_root(r, v.mv_data, v.mv_size);
 }
 
+/* Points pr at the entries and nodes trees of txn's snapshot. */
+static void
+direct_root(cairn_store *s, MDB_txn *txn, struct direct *pr)
+{
+	pgread_root1(txn, s->main, "entries", &pr->ent);
+	pgread_root1(txn, s->main, "nodes", &pr->nodes);
+}
+
+static void
+direct_free(struct direct *pr)
+{
+	if (pr == NULL)
+		return;
+	cairn_pgread_free(&pr->ent);
+	cairn_pgread_free(&pr->nodes);
+	free(pr);
+}
+
+/* A reader for txn's snapshot; *out stays NULL where LMDB must read. */
+static int
+direct_new(cairn_store *s, MDB_txn *txn, struct direct **out)
+{
+	struct direct *pr;
+	int fd, rc;
+	MDB_stat st;
+
+	*out = NULL;
+	if (mdb_env_get_fd(s->env, &fd) != 0 || mdb_env_stat(s->env, &st) != 0)
+		return 0;
+	if ((pr = calloc(1, sizeof *pr)) == NULL)
+		return CAIRN_ENOMEM;
+	if ((rc = cairn_pgread_init(&pr->ent, fd, st.ms_psize)) != 0 ||
+	    (rc = cairn_pgread_init(&pr->nodes, fd, st.ms_psize)) != 0) {
+		direct_free(pr);
+		return rc;
+	}
+	direct_root(s, txn, pr);
+	*out = pr;
+	return 0;
+}
+
 static void
 pgread_root(cairn_iter *it)
 {
-	pgread_root1(it->txn, it->s->main, "entries", &it->pr->ent);
-	pgread_root1(it->txn, it->s->main, "nodes", &it->pr->nodes);
+	direct_root(it->s, it->txn, it->pr);
 }
 
 int
 cairn_iter_direct(cairn_iter *it)
 {
-	int fd, rc;
-	MDB_stat st;
-
 	if (it->pr != NULL)
 		return 0;
-	if (mdb_env_get_fd(it->s->env, &fd) != 0 ||
-	    mdb_env_stat(it->s->env, &st) != 0)
-		return 0;	/* LMDB reads as before */
-	if ((it->pr = calloc(1, sizeof *it->pr)) == NULL)
-		return CAIRN_ENOMEM;
-	if ((rc = cairn_pgread_init(&it->pr->ent, fd, st.ms_psize)) != 0 ||
-	    (rc = cairn_pgread_init(&it->pr->nodes, fd, st.ms_psize)) != 0) {
-		cairn_pgread_free(&it->pr->ent);
-		free(it->pr);
-		it->pr = NULL;
-		return rc;
-	}
-	pgread_root(it);
-	return 0;
+	if (it->ahead != NULL)
+		return CAIRN_EINVAL;	/* before cairn_iter_ahead */
+	return direct_new(it->s, it->txn, &it->pr);
 }
 
 uint64_t
@@ -1577,7 +1604,8 @@ account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
 /* Reads block b's entries in txn, copying their bytes into the block; on
  * an error, the entries before it are given out, then the error. */
 static void
-ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy)
+ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy,
+    struct direct *pr)
 {
 	size_t i, j;
 	int rc = 0;
@@ -1585,7 +1613,7 @@ ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy)
 	b->buf.len = 0;
 	for (i = 0; i < b->n; i++) {
 		if ((rc = read_entry(s, txn, b->seq[i], &b->e[i], lazy,
-		    NULL)) != 0) {
+		    pr)) != 0) {
 			if (rc == CAIRN_ENOTFOUND)
 				rc = CAIRN_ECORRUPT;
 			break;
@@ -1618,11 +1646,16 @@ ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b,
 		if ((rc = mdb_cursor_open(a->wtxn, it->s->by_account,
 		    &a->wcur)) != 0)
 			return mdbrc(rc);
+		if (it->pr != NULL &&
+		    (rc = direct_new(it->s, a->wtxn, &a->wpr)) != 0)
+			return rc;
 	} else {
 		mdb_txn_reset(a->wtxn);
 		if ((rc = mdb_txn_renew(a->wtxn)) != 0 ||
 		    (rc = mdb_cursor_renew(a->wtxn, a->wcur)) != 0)
 			return mdbrc(rc);
+		if (a->wpr != NULL)
+			direct_root(it->s, a->wtxn, a->wpr);
 	}
 	b->n = b->pos = 0;
 	b->rc = 0;
@@ -1706,7 +1739,7 @@ ahead_main(void *arg)
 			b = &a->blk[(uint64_t)f % AHEAD_SLOTS];
 			b->state = SLOT_FILLING;
 			pthread_mutex_unlock(&a->mu);
-			ablock_fill(it->s, a->wtxn, b, it->lazy);
+			ablock_fill(it->s, a->wtxn, b, it->lazy, a->wpr);
 			pthread_mutex_lock(&a->mu);
 			b->state = SLOT_READY;
 		}
@@ -1734,7 +1767,9 @@ ahead_steal(cairn_iter *it, struct ablock *b)
 	it->started = 0;
 	it->since_renew = 0;
 	it->renewed_ms = mono_ms();
-	ablock_fill(it->s, it->txn, b, it->lazy);
+	if (it->pr != NULL)
+		pgread_root(it);
+	ablock_fill(it->s, it->txn, b, it->lazy, it->pr);
 	return 0;
 }
 
@@ -1882,6 +1917,7 @@ ahead_free(struct readahead *a)
 		mdb_cursor_close(a->wcur);
 	if (a->wtxn != NULL)
 		mdb_txn_abort(a->wtxn);
+	direct_free(a->wpr);
 	for (i = 0; i < AHEAD_SLOTS; i++)
 		cairn_buf_free(&a->blk[i].buf);
 	pthread_cond_destroy(&a->cv);
@@ -2064,11 +2100,7 @@ cairn_iter_free(cairn_iter *it)
 		mdb_txn_abort(it->txn);
 	free(it->account);
 	cairn_buf_free(&it->buf);
-	if (it->pr != NULL) {
-		cairn_pgread_free(&it->pr->ent);
-		cairn_pgread_free(&it->pr->nodes);
-		free(it->pr);
-	}
+	direct_free(it->pr);
 	free(it);
 }
 

@@ -645,6 +645,31 @@ START_TEST(test_merge)
 	ck_assert_int_eq(cairn_merge_next(&m, &e), CAIRN_ENOTFOUND);
 	cairn_merge_close(&m);
 	ck_assert_int_eq(cairn_merge_open(&m, st, "nope", 0, 1), CAIRN_EINVAL);
+	/* Read with pread (the CLI's search): the same entries, bytes and
+	 * checks as through the map. */
+	{
+		const struct cairn_entry *d;
+		struct cairn_merge md;
+		uint64_t k = 0;
+
+		ck_assert_int_eq(cairn_merge_open(&m, st, NULL, INT64_MIN,
+		    INT64_MAX), 0);
+		ck_assert_int_eq(cairn_merge_open(&md, st, NULL, INT64_MIN,
+		    INT64_MAX), 0);
+		ck_assert_int_eq(cairn_merge_direct(&md), 0);
+		while (cairn_merge_next(&m, &e) == 0) {
+			ck_assert_int_eq(cairn_merge_next(&md, &d), 0);
+			ck_assert_uint_eq(d->seq, e->seq);
+			ck_assert_uint_eq(d->len, e->len);
+			ck_assert_mem_eq(d->data, e->data, e->len);
+			ck_assert_int_eq(d->intact, e->intact);
+			k++;
+		}
+		ck_assert_int_eq(cairn_merge_next(&md, &d), CAIRN_ENOTFOUND);
+		ck_assert_uint_eq(k, 4);
+		cairn_merge_close(&m);
+		cairn_merge_close(&md);
+	}
 }
 END_TEST
 

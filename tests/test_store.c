@@ -431,7 +431,7 @@ START_TEST(test_iter_direct)
 		for (j = 0; j < 100; j++)
 			cairn_event_free(evs[j]);
 	}
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 4; k++) {
 		if (k == 0) {
 			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &a), 0);
 			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &b), 0);
@@ -445,11 +445,17 @@ START_TEST(test_iter_direct)
 			ck_assert_int_eq(cairn_iter_account(s, "acct-a", &b), 0);
 		}
 		ck_assert_int_eq(cairn_iter_direct(a), 0);
+		/* k == 3: a second thread reads ahead, direct too. */
+		if (k == 3) {
+			ck_assert_int_eq(cairn_iter_ahead(a), 0);
+			ck_assert_int_eq(cairn_iter_ahead(b), 0);
+		}
 		for (n = 0; same_next(a, b, &want); n++)
 			;
 		/* acct-a: j % 3 == 0, and j == 50, of each hundred */
-		ck_assert_uint_eq(n, (uint64_t)(k == 2 ? 30 * 35 : 3000));
-		ck_assert_uint_gt(cairn_iter_preads(a), 100);
+		ck_assert_uint_eq(n, (uint64_t)(k >= 2 ? 30 * 35 : 3000));
+		if (k < 3)
+			ck_assert_uint_gt(cairn_iter_preads(a), 100);
 		ck_assert_uint_eq(cairn_iter_preads(b), 0);
 		cairn_iter_free(a);
 		cairn_iter_free(b);

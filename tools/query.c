@@ -642,6 +642,7 @@ cmd_history(int argc, char **argv)
 	 * one's by its stored leaf (rows.h, cairn_hist). */
 	if ((rc = cairn_hist_open(&h, s, account, NULL)) != 0)
 		cli_die(1, "%s", cairn_strerror(rc));
+	(void)cairn_iter_direct(h.it);
 	(void)cairn_iter_ahead(h.it);
 	while ((rc = cairn_hist_next(&h, &e, &r, &parsed, &check)) == 0)
 		hist_show(&o, &q.f, e, r, parsed, check);
@@ -719,6 +720,9 @@ cmd_search(int argc, char **argv)
 	s = cli_open_store(cli_store_dir(q.store), CAIRN_STORE_RDONLY);
 	out_begin(&o, s, &q);
 	if ((rc = cairn_merge_open(&m, s, only, q.f.since, q.f.until)) != 0)
+		cli_die(1, "%s", cairn_strerror(rc));
+	/* This process's map is cold: leaves by pread (cairn_iter_direct). */
+	if ((rc = cairn_merge_direct(&m)) != 0)
 		cli_die(1, "%s", cairn_strerror(rc));
 	while ((rc = cairn_merge_next(&m, &e)) == 0)
 		bad |= scan_row(&o, e, &q.f);
