@@ -81,4 +81,19 @@ expect "verify says ok" "^ok: $n entries, 2 checkpoints" "$T/out"
 check "verify with the public key" "$CAIRN" verify --pubkey "$T/var/keys/cairn.pub"
 "$CAIRN" keygen -o "$T/other" >/dev/null
 refuse "verify with a wrong key" 'signature does not verify' "$CAIRN" verify --pubkey "$T/other.pub"
+
+# report and verify-export run cairn-report, beside cairn in a build tree
+# (else where make install put it); cairn itself loads no XML library.
+check "verify-export runs cairn-report" "$CAIRN" verify-export --help
+expect "its help" 'usage: cairn verify-export' "$T/out"
+if ldd "$CAIRN" 2>/dev/null | grep -q 'libxml2'; then
+	not_ok "cairn does not load libxml2"
+else
+	ok "cairn does not load libxml2"
+fi
+mkdir -p "$T/bin"
+cp "$CAIRN" "$T/bin/cairn"
+refuse "without cairn-report, the export verbs say what they could not run" \
+    'cannot run .*/libexec/cairn/cairn-report' "$T/bin/cairn" verify-export x --pubkey x
+check "the other verbs do not need it" "$T/bin/cairn" stat
 finish

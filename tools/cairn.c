@@ -25,7 +25,6 @@
 #include "merkle.h"
 #include "note.h"
 #include "query.h"
-#include "report.h"
 #include "rfc3339.h"
 #include "rows.h"
 #include "util.h"
@@ -38,6 +37,8 @@ struct verb {
 	int		(*fn)(int, char **);
 	const char	*usage;
 };
+
+static int	cmd_xml(int, char **);
 
 static int cmd_init(int, char **);
 static int cmd_keygen(int, char **);
@@ -121,12 +122,12 @@ static const struct verb verbs[] = {
 	  "verify-proof (--key VKEY | --pubkey FILE) [--checkpoint FILE] [FILE]\n"
 	  "  Check the proofs in history/search --prove output (or cairn proof,\n"
 	  "  cairn consistency output) offline against a signed checkpoint." },
-	{ "report", cmd_report,
+	{ "report", cmd_xml,
 	  "report KIND --from T1 --to T2 [--account ID] [--out DIR] [--html]\n"
 	  "       [--name NAME] [--late-after SECONDS] [--key FILE]\n"
 	  "  Write a signed, compressed export of KIND (realname takedown\n"
 	  "  screening account labeling system account-history) for [T1, T2)." },
-	{ "verify-export", cmd_verify_export,
+	{ "verify-export", cmd_xml,
 	  "verify-export FILE [--sig FILE.minisig] --pubkey KEY [--pubkey KEY]...\n"
 	  "              [--previous OLD]\n"
 	  "  Check an export offline, one line per check; exit 1 on a failure." },
@@ -163,6 +164,42 @@ void
 verb_usage(int rc)
 {
 	usage(rc);
+}
+
+/*
+ * report and verify-export: run by cairn-report, the one program that
+ * loads libxml2 and libxslt (tools/cairn-report.c says why).  It is looked
+ * for beside this program first (a build tree), then where make install
+ * put it.
+ */
+static int
+cmd_xml(int argc, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 16], **av;
+	char *slash;
+	ssize_t n;
+	int i;
+
+	path[0] = '\0';
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/cairn-report", self);
+			if (access(path, X_OK) != 0)
+				path[0] = '\0';
+		}
+	}
+	if (path[0] == '\0')
+		snprintf(path, sizeof path, "%s/cairn-report", PKGLIBEXECDIR);
+	if ((av = calloc((size_t)argc + 2, sizeof *av)) == NULL)
+		cli_die(1, "out of memory");
+	av[0] = path;
+	for (i = 0; i < argc; i++)
+		av[i + 1] = argv[i];
+	fflush(NULL);
+	execv(path, av);
+	cli_die(1, "cannot run %s: %s", path, strerror(errno));
 }
 
 /* Options every verb shares, plus the verb's own. */
