@@ -1449,12 +1449,6 @@ direct_new(cairn_store *s, MDB_txn *txn, struct direct **out)
 	return 0;
 }
 
-static void
-pgread_root(cairn_iter *it)
-{
-	direct_root(it->s, it->txn, it->pr);
-}
-
 int
 cairn_iter_direct(cairn_iter *it)
 {
@@ -1570,7 +1564,7 @@ iter_renew(cairn_iter *it, int force)
 	if (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0)
 		return mdbrc(rc);
 	if (it->pr != NULL)
-		pgread_root(it);
+		direct_root(it->s, it->txn, it->pr);
 	return 1;	/* the cursor must be positioned again */
 }
 
@@ -1768,7 +1762,7 @@ ahead_steal(cairn_iter *it, struct ablock *b)
 	it->since_renew = 0;
 	it->renewed_ms = mono_ms();
 	if (it->pr != NULL)
-		pgread_root(it);
+		direct_root(it->s, it->txn, it->pr);
 	ablock_fill(it->s, it->txn, b, it->lazy, it->pr);
 	return 0;
 }

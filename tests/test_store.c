@@ -49,23 +49,37 @@ teardown(void)
 	scratch_remove();
 }
 
+/* An event whose note is n copies of unit (a long one lands on LMDB's
+ * overflow pages). */
 static cairn_event *
-ev(const char *source, const char *id, const char *account, const char *note)
+ev_note(const char *source, const char *id, const char *account,
+    const char *unit, int n)
 {
 	struct cairn_verr err[4];
 	cairn_event *e;
-	char buf[1024];
-	size_t nerr;
-	int n, rc;
+	char buf[8192];
+	size_t nerr, len;
+	int i, rc;
 
-	n = snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":\"account.created\",\"account_kind\":\"personal\","
-	    "\"time\":\"2026-11-29T08:00:00+08:00\",\"account\":\"%s\","
-	    "\"note\":\"%s\"}", id, account, note);
-	rc = cairn_event_prepare(cat, source, (uint8_t *)buf, (size_t)n, 0, &e,
-	    err, 4, &nerr);
+	len = (size_t)snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":"
+	    "\"account.created\",\"account_kind\":\"personal\",\"time\":"
+	    "\"2026-11-29T08:00:00+08:00\",\"account\":\"%s\",\"note\":\"",
+	    id, account);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", unit);
+	len += (size_t)snprintf(buf + len, sizeof buf - len, "\"}");
+	ck_assert_uint_lt(len, sizeof buf);
+	rc = cairn_event_prepare(cat, source, (uint8_t *)buf, len, 0, &e, err,
+	    4, &nerr);
 	ck_assert_msg(rc == 0, "prepare: %s %s %s", cairn_strerror(rc),
 	    nerr ? err[0].field : "", nerr ? err[0].msg : "");
 	return e;
+}
+
+static cairn_event *
+ev(const char *source, const char *id, const char *account, const char *note)
+{
+	return ev_note(source, id, account, note, 1);
 }
 
 /* Appends one event and returns its receipt. */
@@ -347,31 +361,6 @@ START_TEST(test_iter_ahead)
 }
 END_TEST
 
-/* An event whose note is n copies of unit (a long one lands on LMDB's
- * overflow pages). */
-static cairn_event *
-ev_note(const char *id, const char *account, const char *unit, int n)
-{
-	struct cairn_verr err[4];
-	cairn_event *e;
-	char buf[8192];
-	size_t nerr, len;
-	int i, rc;
-
-	len = (size_t)snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"type\":"
-	    "\"account.created\",\"account_kind\":\"personal\",\"time\":"
-	    "\"2026-11-29T08:00:00+08:00\",\"account\":\"%s\",\"note\":\"",
-	    id, account);
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", unit);
-	len += (size_t)snprintf(buf + len, sizeof buf - len, "\"}");
-	ck_assert_uint_lt(len, sizeof buf);
-	rc = cairn_event_prepare(cat, "src", (uint8_t *)buf, len, 0, &e, err,
-	    4, &nerr);
-	ck_assert_msg(rc == 0, "prepare: %s %s %s", cairn_strerror(rc),
-	    nerr ? err[0].field : "", nerr ? err[0].msg : "");
-	return e;
-}
 
 /* Reads a's and b's next entries and says they are the same. */
 static int
@@ -423,9 +412,12 @@ START_TEST(test_iter_direct)
 	for (i = 0; i < 30; i++) {
 		for (j = 0; j < 100; j++) {
 			snprintf(id, sizeof id, "d%d-%d", i, j);
-			evs[j] = j == 50 ? ev_note(id, "acct-a", "\xe4\xb8\xad",
-			    1000) : ev_note(id, j % 3 ? "acct-b" : "acct-a",
-			    "x", (i * 100 + j) % 700);
+			if (j == 50)
+				evs[j] = ev_note("src", id, "acct-a",
+				    "\xe4\xb8\xad", 1000);
+			else
+				evs[j] = ev_note("src", id, j % 3 ? "acct-b" :
+				    "acct-a", "x", (i * 100 + j) % 700);
 		}
 		ck_assert_int_eq(cairn_store_append(s, evs, 100, r, NULL), 0);
 		for (j = 0; j < 100; j++)
@@ -469,7 +461,7 @@ START_TEST(test_iter_direct)
 		ck_assert(same_next(a, b, &want));
 	for (j = 0; j < 100; j++) {
 		snprintf(id, sizeof id, "late-%d", j);
-		evs[j] = ev_note(id, "acct-a", "y", j * 7);
+		evs[j] = ev_note("src", id, "acct-a", "y", j * 7);
 	}
 	ck_assert_int_eq(cairn_store_append(s, evs, 100, r, NULL), 0);
 	for (j = 0; j < 100; j++)
