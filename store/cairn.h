@@ -177,9 +177,13 @@ uint64_t cairn_iter_preads(const cairn_iter *);
  * An account iterator reads ahead on a second thread (started only once
  * the account has more than a block of entries), for long histories on a
  * large store; it returns the same entries in the same order.  0, or
- * CAIRN_EINVAL for another kind of iterator.
+ * CAIRN_EINVAL for another kind of iterator.  Unless it reads direct, such
+ * an iterator finds each block's entries through the map several at a
+ * time (cairn_pgread_mapv, store/pgread.h), LMDB finding any the page
+ * reader cannot; cairn_iter_mapped: entries so found, on both threads.
  */
 int	cairn_iter_ahead(cairn_iter *);
+uint64_t cairn_iter_mapped(const cairn_iter *);
 /* Takes a new snapshot if the iterator's is older than 100 ms (an
  * iterator renews itself as it goes; this is for one a merge leaves
  * waiting), so that a long scan does not pin pages the writer frees. */

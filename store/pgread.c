@@ -23,6 +23,7 @@
 
 #include "cairn.h"
 #include "pgread.h"
+#include "util.h"
 
 #define PAGEHDR		16
 #define NODEHDR		8
@@ -60,9 +61,11 @@ cairn_pgread_init(struct cairn_pgread *r, int fd, size_t psize)
 	r->fd = fd;
 	r->psize = psize;
 	/* A 32-bit build has 4-byte page numbers: not read here. */
-	if (sizeof(size_t) != 8 || psize < 512 || psize > 65536)
+	if (sizeof(size_t) != 8 || psize < 512 || psize > 65536) {
+		r->psize = 0;
 		return 0;
-	if ((r->buf = malloc(psize * CAIRN_PGREAD_DEPTH)) == NULL)
+	}
+	if (fd >= 0 && (r->buf = malloc(psize * CAIRN_PGREAD_DEPTH)) == NULL)
 		return CAIRN_ENOMEM;
 	return 0;
 }
@@ -84,7 +87,7 @@ cairn_pgread_root(struct cairn_pgread *r, const void *rec, size_t len)
 	r->depth = 0;
 	for (i = 0; i < CAIRN_PGREAD_DEPTH; i++)
 		r->have[i] = UINT64_MAX;
-	if (r->buf == NULL || rec == NULL || len != DBREC_LEN ||
+	if (r->psize == 0 || rec == NULL || len != DBREC_LEN ||
 	    (u16(p + 4) & DB_UNPLAIN) != 0 || u16(p + 6) > CAIRN_PGREAD_DEPTH)
 		return;
 	r->root = u64(p + 40);
@@ -153,7 +156,7 @@ cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
 	unsigned lvl;
 	int c;
 
-	if (r->depth == 0)
+	if (r->depth == 0 || r->buf == NULL)
 		return CAIRN_PGREAD_USE_LMDB;
 	if (pgno == UINT64_MAX)
 		return CAIRN_ENOTFOUND;
@@ -205,4 +208,197 @@ cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
 		}
 	}
 	return CAIRN_ENOTFOUND;
+}
+
+/*
+ * cairn_pgread_mapv: the same descent over the memory map, for a group of
+ * keys at a time.  Each step of every key's search in the group is taken
+ * before the next step of any, and the line the next step will load is
+ * prefetched meanwhile, so the cache and TLB misses of cold pages (a long
+ * history's entries lie on leaves and branch pages nobody read lately)
+ * wait side by side instead of one after another.  Pages are checked as
+ * they are used: the header when a page is entered, a node's offset and
+ * key when the search reads it.
+ */
+#define MAPV_GROUP	16
+
+struct mkey {
+	uint64_t	 key;		/* the seq */
+	const uint8_t	*p;		/* its page at this level */
+	size_t		 lo, hi, best, mid;
+	const uint8_t	*nd;		/* node at mid */
+	int		 st;		/* 1 searching, 0 done, -1 ask LMDB */
+};
+
+/* Page pgno of the map, its header checked; NULL: ask LMDB. */
+static const uint8_t *
+mpage(const struct cairn_pgread *r, const uint8_t *map, uint64_t npages,
+    uint64_t pgno, int leaf)
+{
+	const uint8_t *p;
+	size_t lower, upper;
+
+	if (pgno >= npages)
+		return NULL;
+	p = map + pgno * r->psize;
+	lower = u16(p + 12);
+	upper = u16(p + 14);
+	if (u64(p) != pgno || (u16(p + 10) & (P_BRANCH | P_LEAF | 0x6c)) !=
+	    (leaf ? P_LEAF : P_BRANCH) || lower < PAGEHDR + 2 ||
+	    lower > upper || upper > r->psize || (lower & 1) != 0)
+		return NULL;
+	return p;
+}
+
+/* Node i of page p, its header and key within the page; NULL if not. */
+static const uint8_t *
+mnode(const struct cairn_pgread *r, const uint8_t *p, size_t i)
+{
+	size_t off = u16(p + PAGEHDR + 2 * i);
+
+	if (off < u16(p + 14) || off + NODEHDR > r->psize ||
+	    off + NODEHDR + u16(p + off + 6) > r->psize)
+		return NULL;
+	return p + off;
+}
+
+/* Node key against k: <0, 0, >0; 2 for a key that is not 8 bytes. */
+static int
+mcmp(const uint8_t *nd, uint64_t k)
+{
+	uint64_t v;
+
+	if (u16(nd + 6) != 8)
+		return 2;
+	v = cairn_get_be64(nd + NODEHDR);
+	return v < k ? -1 : v > k;
+}
+
+static void
+prefetch(const void *p)
+{
+	__builtin_prefetch(p, 0, 0);
+}
+
+/* One level for the group: search every key's page, in lockstep. */
+static void
+mlevel(const struct cairn_pgread *r, struct mkey *g, size_t n, int leaf)
+{
+	size_t j, active;
+	int c;
+
+	for (j = 0; j < n; j++) {
+		if (g[j].st != 1)
+			continue;
+		g[j].lo = leaf ? 0 : 1;
+		g[j].hi = (u16(g[j].p + 12) - PAGEHDR) / 2;
+		g[j].best = leaf ? SIZE_MAX : 0;
+	}
+	for (;;) {
+		/* The offsets of the middle nodes, then the nodes. */
+		active = 0;
+		for (j = 0; j < n; j++) {
+			if (g[j].st != 1 || g[j].lo >= g[j].hi)
+				continue;
+			g[j].mid = g[j].lo + (g[j].hi - g[j].lo) / 2;
+			prefetch(g[j].p + PAGEHDR + 2 * g[j].mid);
+			active++;
+		}
+		if (active == 0)
+			break;
+		for (j = 0; j < n; j++) {
+			if (g[j].st != 1 || g[j].lo >= g[j].hi)
+				continue;
+			if ((g[j].nd = mnode(r, g[j].p, g[j].mid)) == NULL) {
+				g[j].st = -1;
+				continue;
+			}
+			prefetch(g[j].nd + 6);
+		}
+		for (j = 0; j < n; j++) {
+			if (g[j].st != 1 || g[j].lo >= g[j].hi)
+				continue;
+			if ((c = mcmp(g[j].nd, g[j].key)) == 2) {
+				g[j].st = -1;
+				continue;
+			}
+			if (leaf && c == 0) {
+				g[j].best = g[j].mid;
+				g[j].lo = g[j].hi;
+			} else if (c <= 0 && !leaf) {
+				g[j].best = g[j].mid;
+				g[j].lo = g[j].mid + 1;
+			} else if (c < 0)
+				g[j].lo = g[j].mid + 1;
+			else
+				g[j].hi = g[j].mid;
+		}
+	}
+}
+
+void
+cairn_pgread_mapv(const struct cairn_pgread *r, const uint8_t *map,
+    uint64_t npages, const uint64_t *keys, size_t n, const uint8_t **data,
+    size_t *len)
+{
+	struct mkey g[MAPV_GROUP];
+	const uint8_t *nd;
+	size_t i, j, m, dsz;
+	unsigned lvl;
+
+	for (i = 0; i < n; i++)
+		data[i] = NULL;
+	if (r->depth == 0 || r->root == UINT64_MAX || map == NULL ||
+	    npages > UINT64_MAX / r->psize)
+		return;
+	for (i = 0; i < n; i += m) {
+		m = n - i < MAPV_GROUP ? n - i : MAPV_GROUP;
+		for (j = 0; j < m; j++) {
+			g[j].key = keys[i + j];
+			g[j].st = 1;
+			g[j].p = mpage(r, map, npages, r->root, r->depth == 1);
+			if (g[j].p == NULL)
+				g[j].st = -1;
+		}
+		for (lvl = 0; lvl < r->depth; lvl++) {
+			mlevel(r, g, m, lvl + 1 == r->depth);
+			if (lvl + 1 == r->depth)
+				break;
+			/* Every key's child: prefetch all, then check. */
+			for (j = 0; j < m; j++) {
+				if (g[j].st != 1)
+					continue;
+				if ((nd = mnode(r, g[j].p, g[j].best)) == NULL) {
+					g[j].st = -1;
+					continue;
+				}
+				g[j].mid = (size_t)((uint64_t)u16(nd) |
+				    (uint64_t)u16(nd + 2) << 16 |
+				    (uint64_t)u16(nd + 4) << 32);
+				if (g[j].mid < npages)
+					prefetch(map + g[j].mid * r->psize);
+			}
+			for (j = 0; j < m; j++) {
+				if (g[j].st != 1)
+					continue;
+				g[j].p = mpage(r, map, npages, g[j].mid,
+				    lvl + 2 == r->depth);
+				if (g[j].p == NULL)
+					g[j].st = -1;
+			}
+		}
+		for (j = 0; j < m; j++) {
+			if (g[j].st != 1 || g[j].best == SIZE_MAX ||
+			    (nd = mnode(r, g[j].p, g[j].best)) == NULL ||
+			    u16(nd + 4) != 0)
+				continue;
+			dsz = (size_t)u16(nd) | (size_t)u16(nd + 2) << 16;
+			if (NODEHDR + u16(nd + 6) + dsz >
+			    r->psize - (size_t)(nd - g[j].p))
+				continue;
+			data[i + j] = nd + NODEHDR + u16(nd + 6);
+			len[i + j] = dsz;
+			prefetch(data[i + j]);
+		}
+	}
 }

@@ -23,6 +23,12 @@
  * The pages of a snapshot do not change while the read transaction that
  * holds it is open (LMDB reuses a page only once no reader can see it):
  * cairn_pgread_root is called again after the transaction is renewed.
+ *
+ * cairn_pgread_mapv reads the same pages through the memory map instead,
+ * for a process whose map is warm (cairnd) but whose lookups wait on
+ * cache and TLB misses one after another: it walks a group of keys down
+ * the tree together, prefetching the lines the next step of each will
+ * read, so that their misses overlap.
  */
 #ifndef CAIRN_PGREAD_H
 #define CAIRN_PGREAD_H
@@ -43,7 +49,8 @@ struct cairn_pgread {
 	uint64_t	 preads;	/* pages read */
 };
 
-/* 0, or CAIRN_ENOMEM.  fd and psize: the environment's. */
+/* 0, or CAIRN_ENOMEM.  fd and psize: the environment's; fd -1 for a
+ * reader used only by cairn_pgread_mapv (no page buffer). */
 int	cairn_pgread_init(struct cairn_pgread *, int fd, size_t psize);
 void	cairn_pgread_free(struct cairn_pgread *);
 
@@ -63,5 +70,19 @@ void	cairn_pgread_root(struct cairn_pgread *, const void *rec, size_t len);
  */
 int	cairn_pgread_get(struct cairn_pgread *, const uint8_t *key,
 	    size_t klen, const uint8_t **data, size_t *len);
+
+/*
+ * Looks up n keys of a database whose keys are 8-byte big-endian integers
+ * (keys: their values), reading the pages through the environment's memory
+ * map (map: its address; npages: how many pages the snapshot may name)
+ * several keys at once, so that the misses on cold pages overlap.  data[i]
+ * and len[i] point into the map; data[i] is NULL where the reader cannot
+ * say (not found, a page it does not expect, a value on overflow pages):
+ * the caller asks LMDB for that one.  The reader needs no buffer: it may
+ * have been set up with fd -1.
+ */
+void	cairn_pgread_mapv(const struct cairn_pgread *, const uint8_t *map,
+	    uint64_t npages, const uint64_t *keys, size_t n,
+	    const uint8_t **data, size_t *len);
 
 #endif

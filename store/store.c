@@ -137,6 +137,7 @@ struct readahead {
 	MDB_txn		*wtxn;
 	MDB_cursor	*wcur;
 	struct direct	*wpr;		/* wtxn's, when the iterator reads direct */
+	uint64_t	 mapped;	/* entries found by map_lookup (atomic) */
 	struct ablock	 blk[AHEAD_SLOTS];
 };
 
@@ -1326,8 +1327,9 @@ cairn_store_size(cairn_store *s, uint64_t *n)
 /* Reads and re-hashes entry seq inside txn; data points into the map.
  * Lazy: the stored leaf is not read (cairn_iter_lazy). */
 static int
-read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
-    int lazy, struct direct *pr)
+read_entry_at(cairn_store *s, MDB_txn *txn, uint64_t seq,
+    struct cairn_entry *e, int lazy, struct direct *pr, const uint8_t *md,
+    size_t ml)
 {
 	struct nodectx nc = { s, txn };
 	uint8_t kb[8], stored[CAIRN_HASH_LEN];
@@ -1338,8 +1340,11 @@ read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
 
 	cairn_put_be64(kb, seq);
 	val(&k, kb, 8);
-	/* pread of the leaf when the caller asked; LMDB if it can't say. */
-	if (pr != NULL && cairn_pgread_get(&pr->ent, kb, 8, &d, &dl) == 0)
+	/* Found already (map_lookup), or pread of the leaf when the caller
+	 * asked; LMDB if neither can say. */
+	if (md != NULL)
+		val(&v, md, ml);
+	else if (pr != NULL && cairn_pgread_get(&pr->ent, kb, 8, &d, &dl) == 0)
 		val(&v, d, dl);
 	else if ((rc = mdb_get(txn, s->entries, &k, &v)) != 0)
 		return mdbrc(rc);
@@ -1362,6 +1367,13 @@ read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
 	e->intact = sodium_memcmp(stored, e->leaf, CAIRN_HASH_LEN) == 0;
 	memcpy(e->stored, stored, CAIRN_HASH_LEN);
 	return 0;
+}
+
+static int
+read_entry(cairn_store *s, MDB_txn *txn, uint64_t seq, struct cairn_entry *e,
+    int lazy, struct direct *pr)
+{
+	return read_entry_at(s, txn, seq, e, lazy, pr, NULL, 0);
 }
 
 int
@@ -1457,6 +1469,13 @@ cairn_iter_direct(cairn_iter *it)
 	if (it->ahead != NULL)
 		return CAIRN_EINVAL;	/* before cairn_iter_ahead */
 	return direct_new(it->s, it->txn, &it->pr);
+}
+
+uint64_t
+cairn_iter_mapped(const cairn_iter *it)
+{
+	return it->ahead != NULL ? __atomic_load_n(&it->ahead->mapped,
+	    __ATOMIC_RELAXED) : 0;
 }
 
 uint64_t
@@ -1595,19 +1614,74 @@ account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
 	return 0;
 }
 
+/*
+ * Finds block b's entries in txn's snapshot through the map, a group of
+ * them at a time (cairn_pgread_mapv): the block's entries are on cold
+ * pages scattered over the file, and one mdb_get after another waits for
+ * each miss in turn.  md[i] NULL: LMDB finds that one.
+ */
+static void
+map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
+    const uint8_t **md, size_t *ml)
+{
+	struct cairn_pgread r;
+	MDB_envinfo ei;
+	MDB_stat st;
+	MDB_val k, v;
+	uintptr_t pg;
+	uint64_t npages, pgno;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		md[i] = NULL;
+		ml[i] = 0;
+	}
+	val(&k, "entries", 7);
+	if (mdb_env_info(s->env, &ei) != 0 || mdb_env_stat(s->env, &st) != 0 ||
+	    mdb_get(txn, s->main, &k, &v) != 0 ||
+	    cairn_pgread_init(&r, -1, st.ms_psize) != 0)
+		return;
+	cairn_pgread_root(&r, v.mv_data, v.mv_size);
+	/*
+	 * LMDB does not say where its map is (me_mapaddr is only set for
+	 * MDB_FIXEDMAP), but a read transaction's values point into it: the
+	 * record's page starts at the page-aligned address below it (the map
+	 * is page-aligned, LMDB's pages are the system's) and names its own
+	 * number, which places page 0.
+	 */
+	npages = (uint64_t)ei.me_last_pgno + 1;
+	if (npages > ei.me_mapsize / st.ms_psize)
+		npages = ei.me_mapsize / st.ms_psize;
+	pg = (uintptr_t)v.mv_data & ~(uintptr_t)(st.ms_psize - 1);
+	memcpy(&pgno, (const void *)pg, sizeof pgno);
+	if (pgno < npages && pgno * st.ms_psize <= pg)
+		cairn_pgread_mapv(&r, (const uint8_t *)(pg -
+		    pgno * st.ms_psize), npages, b->seq, b->n, md, ml);
+	cairn_pgread_free(&r);
+}
+
 /* Reads block b's entries in txn, copying their bytes into the block; on
  * an error, the entries before it are given out, then the error. */
 static void
 ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy,
-    struct direct *pr)
+    struct direct *pr, uint64_t *mapped)
 {
+	const uint8_t *md[AHEAD_BLOCK];
+	size_t ml[AHEAD_BLOCK];
 	size_t i, j;
 	int rc = 0;
 
+	if (pr == NULL)
+		map_lookup(s, txn, b, md, ml);
+	else
+		for (i = 0; i < b->n; i++) {
+			md[i] = NULL;
+			ml[i] = 0;
+		}
 	b->buf.len = 0;
 	for (i = 0; i < b->n; i++) {
-		if ((rc = read_entry(s, txn, b->seq[i], &b->e[i], lazy,
-		    pr)) != 0) {
+		if ((rc = read_entry_at(s, txn, b->seq[i], &b->e[i], lazy,
+		    pr, md[i], ml[i])) != 0) {
 			if (rc == CAIRN_ENOTFOUND)
 				rc = CAIRN_ECORRUPT;
 			break;
@@ -1619,6 +1693,8 @@ ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy,
 		}
 		b->e[i].data = (const uint8_t *)(uintptr_t)(b->buf.len -
 		    b->e[i].len);
+		if (md[i] != NULL)
+			__atomic_add_fetch(mapped, 1, __ATOMIC_RELAXED);
 	}
 	b->n = i;
 	b->rc = rc;
@@ -1733,7 +1809,8 @@ ahead_main(void *arg)
 			b = &a->blk[(uint64_t)f % AHEAD_SLOTS];
 			b->state = SLOT_FILLING;
 			pthread_mutex_unlock(&a->mu);
-			ablock_fill(it->s, a->wtxn, b, it->lazy, a->wpr);
+			ablock_fill(it->s, a->wtxn, b, it->lazy, a->wpr,
+			    &a->mapped);
 			pthread_mutex_lock(&a->mu);
 			b->state = SLOT_READY;
 		}
@@ -1763,7 +1840,8 @@ ahead_steal(cairn_iter *it, struct ablock *b)
 	it->renewed_ms = mono_ms();
 	if (it->pr != NULL)
 		direct_root(it->s, it->txn, it->pr);
-	ablock_fill(it->s, it->txn, b, it->lazy, it->pr);
+	ablock_fill(it->s, it->txn, b, it->lazy, it->pr,
+	    &it->ahead->mapped);
 	return 0;
 }
 

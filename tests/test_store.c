@@ -423,7 +423,7 @@ START_TEST(test_iter_direct)
 		for (j = 0; j < 100; j++)
 			cairn_event_free(evs[j]);
 	}
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 5; k++) {
 		if (k == 0) {
 			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &a), 0);
 			ck_assert_int_eq(cairn_iter_range(s, 0, 3000, &b), 0);
@@ -436,12 +436,15 @@ START_TEST(test_iter_direct)
 			ck_assert_int_eq(cairn_iter_account(s, "acct-a", &a), 0);
 			ck_assert_int_eq(cairn_iter_account(s, "acct-a", &b), 0);
 		}
-		ck_assert_int_eq(cairn_iter_direct(a), 0);
-		/* k == 3: a second thread reads ahead, direct too. */
-		if (k == 3) {
+		if (k < 4)
+			ck_assert_int_eq(cairn_iter_direct(a), 0);
+		/* k == 3: a second thread reads ahead, direct too, against
+		 * one reading ahead through the map; k == 4: one reading
+		 * ahead through the map against plain LMDB lookups. */
+		if (k >= 3)
 			ck_assert_int_eq(cairn_iter_ahead(a), 0);
+		if (k == 3)
 			ck_assert_int_eq(cairn_iter_ahead(b), 0);
-		}
 		for (n = 0; same_next(a, b, &want); n++)
 			;
 		/* acct-a: j % 3 == 0, and j == 50, of each hundred */
@@ -449,6 +452,10 @@ START_TEST(test_iter_direct)
 		if (k < 3)
 			ck_assert_uint_gt(cairn_iter_preads(a), 100);
 		ck_assert_uint_eq(cairn_iter_preads(b), 0);
+		/* Found through the map: all but the 30 on overflow pages
+		 * (j == 50, 3,000 bytes), which LMDB reads. */
+		ck_assert_uint_eq(cairn_iter_mapped(a), (k == 4 ? 30 * 34 : 0));
+		ck_assert_uint_eq(cairn_iter_mapped(b), (k == 3 ? 30 * 34 : 0));
 		cairn_iter_free(a);
 		cairn_iter_free(b);
 	}
@@ -515,6 +522,22 @@ START_TEST(test_iter_direct)
 			hit |= memcmp(e.data + m, "\"d77-42\"", 8) == 0;
 	}
 	ck_assert(hit);
+	cairn_iter_free(a);
+	/* Read ahead through the map, the altered entry shows as such. */
+	ck_assert_int_eq(cairn_iter_account(s, "acct-a", &a), 0);
+	ck_assert_int_eq(cairn_iter_ahead(a), 0);
+	{
+		struct cairn_entry e;
+
+		for (hit = 0, n = 0; cairn_iter_next(a, &e) == 0; n++)
+			if (e.seq == 1742)
+				hit = e.intact == 0 ? 1 : -1;
+			else
+				ck_assert_int_eq(e.intact, 1);
+		ck_assert_uint_eq(n, 30 * 35 + 100);
+	}
+	ck_assert_int_eq(hit, 1);
+	ck_assert_uint_eq(cairn_iter_mapped(a), 30 * 34 + 100);
 	cairn_iter_free(a);
 	cairn_buf_free(&want);
 	cairn_store_close(s);
