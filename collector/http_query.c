@@ -543,14 +543,18 @@ http_history_open(const char *url, const struct http_qctx *q,
 	return 200;
 }
 
-/* Appends the frame of one entry, or the end frame (e NULL). */
+/* Appends the frame of one entry with the row parsed here, or the end
+ * frame (e NULL). */
 static int
-hist_frame(struct http_hist *hh, const struct cairn_entry *e, int check)
+hist_frame(struct http_hist *hh, const struct cairn_entry *e,
+    const struct cairn_row *r, int parsed, int check)
 {
+	static const struct cairn_row none;
 	uint8_t *p;
-	size_t n = e != NULL ? CAIRN_HIST_ROW_HEAD + e->len : CAIRN_HIST_END_LEN;
+	size_t n = e != NULL ? CAIRN_HIST_SROW_HEAD + e->len :
+	    CAIRN_HIST_END_LEN;
 
-	if (e != NULL && e->len > UINT32_MAX)
+	if (e != NULL && e->len > UINT32_MAX - 1)
 		return CAIRN_ENOMEM;
 	if (cairn_buf_reserve(&hh->pend, n) != 0)
 		return CAIRN_ENOMEM;
@@ -562,14 +566,17 @@ hist_frame(struct http_hist *hh, const struct cairn_entry *e, int check)
 		put_be(p + 17, hh->h.ch.last_seq, 8);
 		put_be(p + 25, hh->h.ch.bad, 8);
 	} else {
-		p[0] = CAIRN_HIST_ROW;
+		p[0] = CAIRN_HIST_SROW;
 		p[1] = (uint8_t)check;
 		p[2] = (uint8_t)(e->intact == 1);
 		put_be(p + 3, e->seq, 8);
 		memcpy(p + 11, e->leaf, CAIRN_HASH_LEN);
 		memcpy(p + 43, e->stored, CAIRN_HASH_LEN);
 		put_be(p + 75, e->len, 4);
-		memcpy(p + CAIRN_HIST_ROW_HEAD, e->data, e->len);
+		p[CAIRN_HIST_ROW_HEAD] = (uint8_t)(parsed != 0);
+		cairn_row_spans_put(p + CAIRN_HIST_ROW_HEAD + 1,
+		    parsed ? r : &none, e->data);
+		memcpy(p + CAIRN_HIST_SROW_HEAD, e->data, e->len);
 	}
 	hh->pend.len += n;
 	return 0;
@@ -590,9 +597,9 @@ http_history_read(struct http_hist *hh, uint8_t *buf, size_t max)
 			rc = cairn_hist_next(&hh->h, &e, &r, &parsed, &check);
 			if (rc == CAIRN_ENOTFOUND) {
 				hh->done = 1;
-				rc = hist_frame(hh, NULL, 0);
+				rc = hist_frame(hh, NULL, NULL, 0, 0);
 			} else if (rc == 0)
-				rc = hist_frame(hh, e, check);
+				rc = hist_frame(hh, e, r, parsed, check);
 			/* Cut short: the client sees no end frame. */
 			if (rc != 0)
 				return -1;

@@ -14,6 +14,7 @@
 #include "merkle.h"
 #include "rows.h"
 #include "rfc3339.h"
+#include "util.h"
 
 static const uint8_t zero32[CAIRN_HASH_LEN];
 
@@ -96,6 +97,69 @@ cairn_row_parse(const uint8_t *p, size_t n, struct cairn_row *r)
 	}
 	span(&r->time, v[6], vn[6]);
 	span(&r->type, v[7], vn[7]);
+	return 0;
+}
+
+/* The row's spans in the order of struct cairn_row. */
+static void
+row_spans(struct cairn_row *r, struct cairn_span *sp[CAIRN_ROW_NSPANS])
+{
+	sp[0] = &r->account_prev;
+	sp[1] = &r->received;
+	sp[2] = &r->source;
+	sp[3] = &r->stream;
+	sp[4] = &r->event;
+	sp[5] = &r->account;
+	sp[6] = &r->clause;
+	sp[7] = &r->outcome;
+	sp[8] = &r->time;
+	sp[9] = &r->type;
+}
+
+void
+cairn_row_spans_put(uint8_t *p, const struct cairn_row *r,
+    const uint8_t *data)
+{
+	struct cairn_span *sp[CAIRN_ROW_NSPANS];
+	uint64_t off;
+	int i;
+
+	row_spans((struct cairn_row *)(uintptr_t)r, sp);
+	for (i = 0; i < CAIRN_ROW_NSPANS; i++, p += 8) {
+		off = sp[i]->p == NULL ? UINT32_MAX :
+		    (uint64_t)((const uint8_t *)sp[i]->p - data);
+		cairn_put_be32(p, (uint32_t)off);
+		cairn_put_be32(p + 4, sp[i]->p == NULL ? 0 :
+		    (uint32_t)sp[i]->n);
+	}
+	cairn_put_be64(p, (uint64_t)r->received_us);
+	cairn_put_be64(p + 8, r->seq);
+}
+
+int
+cairn_row_spans_get(const uint8_t *p, const uint8_t *data, size_t len,
+    struct cairn_row *r)
+{
+	struct cairn_span *sp[CAIRN_ROW_NSPANS];
+	uint32_t off, n;
+	int i;
+
+	memset(r, 0, sizeof *r);
+	row_spans(r, sp);
+	for (i = 0; i < CAIRN_ROW_NSPANS; i++, p += 8) {
+		off = cairn_get_be32(p);
+		n = cairn_get_be32(p + 4);
+		if (off == UINT32_MAX && n == 0)
+			continue;
+		if (off > len || n > len - off) {
+			memset(r, 0, sizeof *r);
+			return CAIRN_EINVAL;
+		}
+		sp[i]->p = (const char *)data + off;
+		sp[i]->n = n;
+	}
+	r->received_us = (int64_t)cairn_get_be64(p);
+	r->seq = cairn_get_be64(p + 8);
 	return 0;
 }
 

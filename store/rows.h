@@ -142,13 +142,31 @@ struct cairn_hist {
  * local socket): cairn_hist's output as frames, integers big-endian:
  *   CAIRN_HIST_ROW  'R' check(1) intact(1) seq(8) leaf(32) stored(32)
  *                   len(4), then the len bytes of the entry
+ *   CAIRN_HIST_SROW 'S' the same 79 bytes, parsed(1) and the row cairnd
+ *                   parsed (cairn_row_spans_put, CAIRN_ROW_SPANS_LEN),
+ *                   then the entry: the reader need not parse it again
  *   CAIRN_HIST_END  'Z' checked(8) first_seq(8) last_seq(8) problems(8):
  *                   the last frame; a stream without it was cut short
+ * cairnd sends 'S'; cairn reads both ('R' from an older cairnd).
  */
 #define CAIRN_HIST_ROW		'R'
+#define CAIRN_HIST_SROW		'S'
 #define CAIRN_HIST_END		'Z'
 #define CAIRN_HIST_ROW_HEAD	79
 #define CAIRN_HIST_END_LEN	33
+/*
+ * A parsed row as bytes: each span as offset(4) and length(4) into the
+ * entry (offset 0xffffffff: absent), in the order of struct cairn_row,
+ * then received_us(8) and seq(8).  _get checks every span against the
+ * entry's len bytes at data: CAIRN_EINVAL if one lies outside.
+ */
+#define CAIRN_ROW_SPANS_LEN	(CAIRN_ROW_NSPANS * 8 + 16)
+#define CAIRN_ROW_NSPANS	10
+#define CAIRN_HIST_SROW_HEAD	(CAIRN_HIST_ROW_HEAD + 1 + CAIRN_ROW_SPANS_LEN)
+void	cairn_row_spans_put(uint8_t *, const struct cairn_row *,
+	    const uint8_t *data);
+int	cairn_row_spans_get(const uint8_t *, const uint8_t *data, size_t len,
+	    struct cairn_row *);
 /* From the account's first entry; or, after not NULL, resuming after entry
  * *after (CAIRN_ENOTFOUND if it is not one of the account's).  account must
  * outlive the reader. */

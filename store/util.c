@@ -243,6 +243,22 @@ cairn_get_be64(const uint8_t in[8])
 	return v;
 }
 
+void
+cairn_put_be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
+uint32_t
+cairn_get_be32(const uint8_t in[4])
+{
+	return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 |
+	    (uint32_t)in[2] << 8 | in[3];
+}
+
 int
 cairn_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 {

@@ -46,6 +46,8 @@ int	cairn_unb64(const char *, size_t, uint8_t *out, size_t cap,
 /* Big-endian u64. */
 void	cairn_put_be64(uint8_t out[8], uint64_t);
 uint64_t cairn_get_be64(const uint8_t in[8]);
+void	cairn_put_be32(uint8_t out[4], uint32_t);
+uint32_t cairn_get_be32(const uint8_t in[4]);
 
 /* Read a whole file (capped at max bytes) into a malloc'd NUL-terminated buffer. */
 int	cairn_read_file(const char *path, size_t max, uint8_t **out, size_t *len);

@@ -284,6 +284,9 @@ is "the long history through cairnd: every entry, checked, in order" \
 	"$(jq -s -r '[.[] | select(.seq)] | [length, ([.[] | select(.check == "ok")] | length), .[0].entry.event.id, .[-2].entry.event.id, .[-1].type] | join(" ")' "$T/long-via.json")"
 is "its seqs strictly increase" yes \
 	"$(jq -r 'select(.seq) | .seq' "$T/long-via.json" | awk 'NR > 1 && $1 <= p { bad = 1 } { p = $1 } END { print bad ? "no" : "yes" }')"
+"$CAIRN" history --json --field account_kind=personal u-long > "$T/long-field.json" 2>/dev/null
+is "through cairnd, a field filter reads the event cairnd parsed" 1300 \
+	"$(jq -s '[.[] | select(.seq) | select(.entry.event.account_kind == "personal")] | length' "$T/long-field.json")"
 stop_cairnd
 "$CAIRN" history --json u-long > "$T/long-direct.json" 2>/dev/null
 is "the long history read directly: the same rows" \
@@ -297,6 +300,10 @@ is "read directly, three more: the later queries' own system.account_queried" $(
 is "both summaries agree on the first entry and the problems" \
 	"$(jq -c '.summary | select(.) | [.first_seq, .problems]' "$T/via.json")" \
 	"$(jq -c '.summary | select(.) | [.first_seq, .problems]' "$T/direct.json")"
+"$CAIRN" history u-500 > "$T/direct.txt" 2>/dev/null
+m=$(grep -c ' ok$' "$T/via.txt")
+is "the table through cairnd and read directly: the same rows" \
+	"$(grep ' ok$' "$T/via.txt")" "$(grep ' ok$' "$T/direct.txt" | head -n "$m")"
 
 # --- an altered entry, and one taken out of the index (writer stopped) ----
 before=$(queried u-500)

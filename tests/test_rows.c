@@ -119,6 +119,41 @@ START_TEST(test_row_parse)
 }
 END_TEST
 
+/* A parsed row as bytes (cairnd's history frames) and back. */
+START_TEST(test_row_spans)
+{
+	struct cairn_buf b = { 0 };
+	struct cairn_entry e;
+	struct cairn_row r, r2;
+	uint8_t sp[CAIRN_ROW_SPANS_LEN];
+
+	fill();
+	ck_assert_int_eq(cairn_store_get(st, 3, &b, &e), 0);
+	ck_assert_int_eq(cairn_row_parse(e.data, e.len, &r), 0);
+	cairn_row_spans_put(sp, &r, e.data);
+	ck_assert_int_eq(cairn_row_spans_get(sp, e.data, e.len, &r2), 0);
+	ck_assert_mem_eq(&r, &r2, sizeof r);
+	ck_assert(cairn_span_eq(&r2.outcome, "pass"));
+	/* An absent span stays absent. */
+	ck_assert_int_eq(cairn_store_get(st, 2, &b, &e), 0);
+	ck_assert_int_eq(cairn_row_parse(e.data, e.len, &r), 0);
+	ck_assert_ptr_null(r.outcome.p);
+	cairn_row_spans_put(sp, &r, e.data);
+	ck_assert_int_eq(cairn_row_spans_get(sp, e.data, e.len, &r2), 0);
+	ck_assert_ptr_null(r2.outcome.p);
+	ck_assert(cairn_span_eq(&r2.type, "account.suspended"));
+	ck_assert_int_eq(r2.received_us, r.received_us);
+	/* A span past the entry's end is refused, and leaves no row. */
+	ck_assert_int_eq(cairn_row_spans_get(sp, e.data, 20, &r2),
+	    CAIRN_EINVAL);
+	ck_assert_ptr_null(r2.type.p);
+	sp[8 * 9] ^= 0x80;	/* type's offset, its top byte */
+	ck_assert_int_eq(cairn_row_spans_get(sp, e.data, e.len, &r2),
+	    CAIRN_EINVAL);
+	cairn_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_filter)
 {
 	struct cairn_buf b = { 0 };
@@ -681,6 +716,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_row_parse);
+	tcase_add_test(tc, test_row_spans);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_chain);
 	tcase_add_test(tc, test_hist);

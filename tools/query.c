@@ -519,7 +519,7 @@ hist_remote(const char *dir, const char *account, const char *command,
 	struct cairn_entry e;
 	struct cairn_row r;
 	struct out o;
-	size_t off = 0, need;
+	size_t off = 0, need, head;
 	ssize_t n;
 	uint8_t *p;
 	int fd, status, ended = 0, parsed;
@@ -547,11 +547,13 @@ hist_remote(const char *dir, const char *account, const char *command,
 	for (;;) {
 		/* A whole frame from off, else read more. */
 		need = 1;
+		head = b.len - off >= 1 && b.p[off] == CAIRN_HIST_SROW ?
+		    CAIRN_HIST_SROW_HEAD : CAIRN_HIST_ROW_HEAD;
 		if (b.len - off >= 1)
 			need = b.p[off] == CAIRN_HIST_END ? CAIRN_HIST_END_LEN :
-			    CAIRN_HIST_ROW_HEAD;
-		if (b.len - off >= CAIRN_HIST_ROW_HEAD &&
-		    b.p[off] == CAIRN_HIST_ROW)
+			    head;
+		if (b.len - off >= head && (b.p[off] == CAIRN_HIST_ROW ||
+		    b.p[off] == CAIRN_HIST_SROW))
 			need += get_be(b.p + off + 75, 4);
 		if (need > 64 * 1024 * 1024)
 			break;	/* no entry is that large */
@@ -566,15 +568,24 @@ hist_remote(const char *dir, const char *account, const char *command,
 				ended = 1;
 				break;
 			}
-			if (p[0] != CAIRN_HIST_ROW || p[1] > CAIRN_ROW_UNREADABLE)
+			if ((p[0] != CAIRN_HIST_ROW && p[0] != CAIRN_HIST_SROW) ||
+			    p[1] > CAIRN_ROW_UNREADABLE)
 				break;
 			e.seq = get_be(p + 3, 8);
 			memcpy(e.leaf, p + 11, CAIRN_HASH_LEN);
 			memcpy(e.stored, p + 43, CAIRN_HASH_LEN);
 			e.intact = p[2];
-			e.data = p + CAIRN_HIST_ROW_HEAD;
-			e.len = need - CAIRN_HIST_ROW_HEAD;
-			parsed = cairn_row_parse(e.data, e.len, &r) == 0;
+			e.data = p + head;
+			e.len = need - head;
+			/* cairnd parsed the row already ('S'), or we do. */
+			if (p[0] == CAIRN_HIST_ROW)
+				parsed = cairn_row_parse(e.data, e.len, &r) == 0;
+			else if (p[CAIRN_HIST_ROW_HEAD] > 1 ||
+			    cairn_row_spans_get(p + CAIRN_HIST_ROW_HEAD + 1,
+			    e.data, e.len, &r) != 0)
+				break;
+			else
+				parsed = p[CAIRN_HIST_ROW_HEAD];
 			hist_show(&o, &q->f, &e, &r, parsed, p[1]);
 			continue;
 		}
