@@ -23,7 +23,6 @@
 
 #include "cairn.h"
 #include "pgread.h"
-#include "util.h"
 
 #define PAGEHDR		16
 #define NODEHDR		8
@@ -270,7 +269,10 @@ mcmp(const uint8_t *nd, uint64_t k)
 
 	if (u16(nd + 6) != 8)
 		return 2;
-	v = cairn_get_be64(nd + NODEHDR);
+	memcpy(&v, nd + NODEHDR, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v < k ? -1 : v > k;
 }
 
