@@ -6,6 +6,7 @@
  * are spans into the input.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cjson.h"
@@ -243,6 +244,18 @@ parse_value(const uint8_t *s, size_t n, size_t *i, struct cairn_span *out)
 	return 0;
 }
 
+/*
+ * Clears m but for its SD elements (about 66 kB of them, cleared for every
+ * message this was a tenth of the syslog path's time): an element is
+ * written whole as it is parsed, and none past nsd is read.
+ */
+static void
+msg_reset(struct syslog_msg *m)
+{
+	memset(m, 0, offsetof(struct syslog_msg, sd));
+	m->nsd = 0;
+}
+
 /* Parses one SD-ELEMENT at s[*i] == '[' into m->sd[m->nsd]. */
 static int
 parse_element(const uint8_t *s, size_t n, size_t *i, struct syslog_msg *m,
@@ -293,7 +306,7 @@ syslog_parse_5424(const uint8_t *s, size_t n, struct syslog_msg *m,
 	size_t i = 0, d;
 	int pri, v;
 
-	memset(m, 0, sizeof(*m));
+	msg_reset(m);
 	m->format = 5424;
 	if (why != NULL)
 		*why = NULL;
@@ -539,7 +552,7 @@ syslog_parse_3164(const uint8_t *s, size_t n, struct syslog_msg *m,
 	size_t i = 0, k;
 	int pri, stamped = 0;
 
-	memset(m, 0, sizeof(*m));
+	msg_reset(m);
 	m->format = 3164;
 	if (why != NULL)
 		*why = NULL;
