@@ -58,8 +58,11 @@ prepare(const struct cairn_catalog *cat, const char *source, json_t *ev,
 		rc = CAIRN_ENOMEM;
 		goto fail;
 	}
-	/* event_sha256 is over the event as sent, canonicalised (DESIGN.md). */
-	if ((rc = cairn_cjson_encode(ev, &sent)) != 0)
+	/* event_sha256 is over the event as sent, canonicalised (DESIGN.md).
+	 * Room for a typical event at once: growing from nothing reallocated
+	 * the buffer twice or three times an event. */
+	if ((rc = cairn_buf_reserve(&sent, 1024)) != 0 ||
+	    (rc = cairn_cjson_encode(ev, &sent)) != 0)
 		goto fail;
 	cairn_sha256(sent.p, sent.len, e->sha);
 	vflags = (flags & CAIRN_EVENT_SYSTEM) ? CAIRN_VALIDATE_SYSTEM : 0;
@@ -70,7 +73,9 @@ prepare(const struct cairn_catalog *cat, const char *source, json_t *ev,
 		rc = CAIRN_EINVAL;
 		goto fail;
 	}
-	if ((rc = cairn_cjson_encode(ev, &e->canon)) != 0)
+	/* The normalised event: as sent, times in UTC and "tz" added. */
+	if ((rc = cairn_buf_reserve(&e->canon, sent.len + 64)) != 0 ||
+	    (rc = cairn_cjson_encode(ev, &e->canon)) != 0)
 		goto fail;
 	if ((e->source = strdup(source)) == NULL) {
 		rc = CAIRN_ENOMEM;
