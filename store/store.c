@@ -991,11 +991,18 @@ putnode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_LE
 	return mdb_put(c->txn, c->s->nodes, &k, &v, MDB_APPEND);
 }
 
-/* Looks up (source, id): 0 and the stored seq and hash, or CAIRN_ENOTFOUND. */
+/*
+ * Claims (source, id) for entry seq with the event's hash, in one descent
+ * of the index: CAIRN_ENOTFOUND when the id is new (it now names seq), or
+ * 0 with the seq and hash it was stored with before (LMDB gives the
+ * existing value back with MDB_KEYEXIST), nothing written then.
+ */
 static int
-lookup_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
-    struct cairn_buf *kb, uint64_t *seq, uint8_t sha[CAIRN_HASH_LEN])
+claim_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
+    uint64_t seq, struct cairn_buf *kb, uint64_t *oseq,
+    uint8_t sha[CAIRN_HASH_LEN])
 {
+	uint8_t idv[8 + CAIRN_HASH_LEN];
 	MDB_val k, v;
 	int rc;
 
@@ -1005,12 +1012,18 @@ lookup_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
 		return CAIRN_ENOMEM;
 	if (kb->len > 511)	/* LMDB's default maximum key size */
 		return CAIRN_ETOOBIG;
+	cairn_put_be64(idv, seq);
+	memcpy(idv + 8, e->sha, CAIRN_HASH_LEN);
 	val(&k, kb->p, kb->len);
-	if ((rc = mdb_get(txn, s->event_ids, &k, &v)) != 0)
+	val(&v, idv, sizeof idv);
+	rc = mdb_put(txn, s->event_ids, &k, &v, MDB_NOOVERWRITE);
+	if (rc == 0)
+		return CAIRN_ENOTFOUND;
+	if (rc != MDB_KEYEXIST)
 		return mdbrc(rc);
 	if (v.mv_size != 8 + CAIRN_HASH_LEN)
 		return CAIRN_ECORRUPT;
-	*seq = cairn_get_be64(v.mv_data);
+	*oseq = cairn_get_be64(v.mv_data);
 	memcpy(sha, (uint8_t *)v.mv_data + 8, CAIRN_HASH_LEN);
 	return 0;
 }
@@ -1064,7 +1077,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	MDB_cursor *acur = NULL;
 	MDB_val k, v;
 	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
-	uint8_t idv[8 + CAIRN_HASH_LEN], hb[8 + CAIRN_HASH_LEN];
+	uint8_t hb[8 + CAIRN_HASH_LEN];
 	char name[32];
 	int64_t received;
 	uint64_t seq;
@@ -1085,7 +1098,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		*failed = i;
 		memset(&rcpt[i], 0, sizeof rcpt[i]);
 		if (e->id != NULL) {
-			rc = lookup_id(s, txn, e, &kb, &seq, sha);
+			rc = claim_id(s, txn, e, s->st.size, &kb, &seq, sha);
 			if (rc == 0) {
 				struct nodectx nc = { s, txn };
 
@@ -1148,14 +1161,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		val(&v, "", 0);
 		if ((rc = mdb_put(txn, s->by_time, &k, &v, 0)) != 0)
 			goto abort;
-		if (e->id != NULL) {
-			memcpy(idv, sb, 8);
-			memcpy(idv + 8, e->sha, CAIRN_HASH_LEN);
-			val(&k, kb.p, kb.len);
-			val(&v, idv, sizeof idv);
-			if ((rc = mdb_put(txn, s->event_ids, &k, &v, 0)) != 0)
-				goto abort;
-		}
+		/* (source, id) was claimed for seq above. */
 		memcpy(s->st.last, rcpt[i].leaf, CAIRN_HASH_LEN);
 		memcpy(s->st.head[e->stream], rcpt[i].leaf, CAIRN_HASH_LEN);
 		s->st.count[e->stream]++;
