@@ -14,6 +14,19 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* A --field filter on the row. */
+static void
+match_field(const struct cairn_row *r)
+{
+	struct cairn_filter f;
+
+	cairn_filter_init(&f);
+	f.name[0] = "reason";
+	f.value[0] = "arrears";
+	f.nfields = 1;
+	(void)cairn_row_match(r, &f);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,7 +34,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cairn_entry e;
 	struct cairn_row r;
 	struct cairn_chain c;
-	struct cairn_filter f;
 	struct cairn_buf b = { 0 };
 	json_t *doc;
 	const char *note;
@@ -56,11 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cairn_row_spans_get(sp, data, size, &r2) != 0 ||
 		    memcmp(&r, &r2, sizeof r) != 0)
 			abort();
-		cairn_filter_init(&f);
-		f.name[0] = "reason";
-		f.value[0] = "arrears";
-		f.nfields = 1;
-		(void)cairn_row_match(&r, &f);
+		match_field(&r);
 		cairn_chain_init(&c);
 		(void)cairn_chain_step(&c, "u-1", &e, &r, 1);
 		if (cairn_row_json(&b, &e, &r, CAIRN_ROW_ALTERED, NULL) != 0)
@@ -87,11 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b.len = 0;
 		if (cairn_row_json(&b, &e, &r, CAIRN_ROW_OK, NULL) != 0)
 			abort();
-		cairn_filter_init(&f);
-		f.name[0] = "reason";
-		f.value[0] = "arrears";
-		f.nfields = 1;
-		(void)cairn_row_match(&r, &f);
+		match_field(&r);
 	}
 	cairn_buf_free(&b);
 	return 0;
