@@ -1620,6 +1620,11 @@ account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
 	return 0;
 }
 
+/* mdb.c's MDB_MAGIC and MDB_DATA_VERSION, in a meta page after its
+ * 16-byte page header. */
+#define LMDB_MAGIC		0xBEEFC0DEu
+#define LMDB_DATA_VERSION	1u
+
 /*
  * Finds block b's entries in txn's snapshot through the map, a group of
  * them at a time (cairn_pgread_mapv): the block's entries are on cold
@@ -1634,8 +1639,11 @@ map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
 	MDB_envinfo ei;
 	MDB_stat st;
 	MDB_val k, v;
+	const uint8_t *base;
 	uintptr_t pg;
 	uint64_t npages, pgno;
+	uint32_t magic[2];
+	unsigned char incore;
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
@@ -1643,7 +1651,10 @@ map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
 		ml[i] = 0;
 	}
 	val(&k, "entries", 7);
+	/* LMDB's pages are the system's (they could be larger only in a
+	 * store made on another machine): else the map is not found so. */
 	if (mdb_env_info(s->env, &ei) != 0 || mdb_env_stat(s->env, &st) != 0 ||
+	    (long)st.ms_psize != sysconf(_SC_PAGESIZE) ||
 	    mdb_get(txn, s->main, &k, &v) != 0 ||
 	    cairn_pgread_init(&r, -1, st.ms_psize) != 0)
 		return;
@@ -1653,16 +1664,25 @@ map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
 	 * MDB_FIXEDMAP), but a read transaction's values point into it: the
 	 * record's page starts at the page-aligned address below it (the map
 	 * is page-aligned, LMDB's pages are the system's) and names its own
-	 * number, which places page 0.
+	 * number, which places page 0.  A damaged page could name another
+	 * number, so page 0 must be mapped (mincore) and be LMDB's first
+	 * meta page (its magic and format version) before anything is read
+	 * through the map; the map then spans every page the snapshot names.
 	 */
 	npages = (uint64_t)ei.me_last_pgno + 1;
 	if (npages > ei.me_mapsize / st.ms_psize)
 		npages = ei.me_mapsize / st.ms_psize;
 	pg = (uintptr_t)v.mv_data & ~(uintptr_t)(st.ms_psize - 1);
 	memcpy(&pgno, (const void *)pg, sizeof pgno);
-	if (pgno < npages && pgno * st.ms_psize <= pg)
-		cairn_pgread_mapv(&r, (const uint8_t *)(pg -
-		    pgno * st.ms_psize), npages, b->seq, b->n, md, ml);
+	if (pgno >= npages || pgno * st.ms_psize > pg)
+		goto out;
+	base = (const uint8_t *)(pg - pgno * st.ms_psize);
+	if (mincore((void *)(uintptr_t)base, st.ms_psize, &incore) != 0)
+		goto out;
+	memcpy(magic, base + 16, sizeof magic);
+	if (magic[0] == LMDB_MAGIC && magic[1] == LMDB_DATA_VERSION)
+		cairn_pgread_mapv(&r, base, npages, b->seq, b->n, md, ml);
+out:
 	cairn_pgread_free(&r);
 }
 
