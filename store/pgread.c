@@ -53,6 +53,55 @@ u64(const uint8_t *p)
 	return v;
 }
 
+/* Page p's header: its own number pgno, the kind wanted (a branch or a
+ * leaf page of a plain database), its array of node offsets within it. */
+static int
+hdr_ok(const struct cairn_pgread *r, const uint8_t *p, uint64_t pgno,
+    int leaf)
+{
+	size_t lower = u16(p + 12), upper = u16(p + 14);
+
+	return u64(p) == pgno && (u16(p + 10) & (P_BRANCH | P_LEAF | 0x6c)) ==
+	    (leaf ? P_LEAF : P_BRANCH) && lower >= PAGEHDR + 2 &&
+	    lower <= upper && upper <= r->psize && (lower & 1) == 0;
+}
+
+/* Node i of page p, its header and key within the page; NULL if not. */
+static const uint8_t *
+node(const struct cairn_pgread *r, const uint8_t *p, size_t i)
+{
+	size_t off = u16(p + PAGEHDR + 2 * i);
+
+	if (off < u16(p + 14) || off + NODEHDR > r->psize ||
+	    off + NODEHDR + u16(p + off + 6) > r->psize)
+		return NULL;
+	return p + off;
+}
+
+/* A branch node's child page. */
+static uint64_t
+child(const uint8_t *nd)
+{
+	return (uint64_t)u16(nd) | (uint64_t)u16(nd + 2) << 16 |
+	    (uint64_t)u16(nd + 4) << 32;
+}
+
+/* Leaf node nd's value on page p: 0, or -1 if it is elsewhere (overflow
+ * pages, a sub-database) or would run past the page. */
+static int
+value(const struct cairn_pgread *r, const uint8_t *p, const uint8_t *nd,
+    const uint8_t **data, size_t *len)
+{
+	size_t dsz = (size_t)u16(nd) | (size_t)u16(nd + 2) << 16;
+
+	if (u16(nd + 4) != 0 ||
+	    NODEHDR + u16(nd + 6) + dsz > r->psize - (size_t)(nd - p))
+		return -1;
+	*data = nd + NODEHDR + u16(nd + 6);
+	*len = dsz;
+	return 0;
+}
+
 int
 cairn_pgread_init(struct cairn_pgread *r, int fd, size_t psize)
 {
@@ -100,7 +149,7 @@ static const uint8_t *
 page(struct cairn_pgread *r, unsigned lvl, uint64_t pgno, int leaf)
 {
 	uint8_t *p = r->buf + (size_t)lvl * r->psize;
-	size_t lower, upper, i, n, off;
+	size_t i, n;
 	ssize_t got;
 
 	if (r->have[lvl] != pgno) {
@@ -111,23 +160,13 @@ page(struct cairn_pgread *r, unsigned lvl, uint64_t pgno, int leaf)
 			got = pread(r->fd, p, r->psize,
 			    (off_t)(pgno * r->psize));
 		while (got < 0 && errno == EINTR);
-		if (got != (ssize_t)r->psize || u64(p) != pgno ||
-		    (u16(p + 10) & (P_BRANCH | P_LEAF | 0x6c)) !=
-		    (leaf ? P_LEAF : P_BRANCH))
-			return NULL;
-		lower = u16(p + 12);
-		upper = u16(p + 14);
-		if (lower < PAGEHDR + 2 || lower > upper || upper > r->psize ||
-		    (lower & 1) != 0)
+		if (got != (ssize_t)r->psize || !hdr_ok(r, p, pgno, leaf))
 			return NULL;
 		/* Every node's header and key within the page. */
-		n = (lower - PAGEHDR) / 2;
-		for (i = 0; i < n; i++) {
-			off = u16(p + PAGEHDR + 2 * i);
-			if (off < upper || off + NODEHDR > r->psize ||
-			    off + NODEHDR + u16(p + off + 6) > r->psize)
+		n = (u16(p + 12) - PAGEHDR) / 2;
+		for (i = 0; i < n; i++)
+			if (node(r, p, i) == NULL)
 				return NULL;
-		}
 		r->preads++;
 		r->have[lvl] = pgno;
 	}
@@ -151,7 +190,7 @@ cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
 {
 	const uint8_t *p, *nd;
 	uint64_t pgno = r->root;
-	size_t n, lo, hi, mid, best, dsz;
+	size_t n, lo, hi, mid, best;
 	unsigned lvl;
 	int c;
 
@@ -176,9 +215,7 @@ cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
 			} else
 				hi = mid;
 		}
-		nd = p + u16(p + PAGEHDR + 2 * best);
-		pgno = (uint64_t)u16(nd) | (uint64_t)u16(nd + 2) << 16 |
-		    (uint64_t)u16(nd + 4) << 32;
+		pgno = child(p + u16(p + PAGEHDR + 2 * best));
 	}
 	if ((p = page(r, lvl, pgno, 1)) == NULL)
 		return CAIRN_PGREAD_USE_LMDB;
@@ -193,18 +230,9 @@ cairn_pgread_get(struct cairn_pgread *r, const uint8_t *key, size_t klen,
 			lo = mid + 1;
 		else if (c > 0)
 			hi = mid;
-		else {
-			/* A value elsewhere (overflow pages, a sub-database). */
-			if (u16(nd + 4) != 0)
-				return CAIRN_PGREAD_USE_LMDB;
-			dsz = (size_t)u16(nd) | (size_t)u16(nd + 2) << 16;
-			if (NODEHDR + u16(nd + 6) + dsz >
-			    r->psize - (size_t)(nd - p))
-				return CAIRN_PGREAD_USE_LMDB;
-			*data = nd + NODEHDR + u16(nd + 6);
-			*len = dsz;
-			return 0;
-		}
+		else
+			return value(r, p, nd, data, len) == 0 ? 0 :
+			    CAIRN_PGREAD_USE_LMDB;
 	}
 	return CAIRN_ENOTFOUND;
 }
@@ -235,30 +263,11 @@ mpage(const struct cairn_pgread *r, const uint8_t *map, uint64_t npages,
     uint64_t pgno, int leaf)
 {
 	const uint8_t *p;
-	size_t lower, upper;
 
 	if (pgno >= npages)
 		return NULL;
 	p = map + pgno * r->psize;
-	lower = u16(p + 12);
-	upper = u16(p + 14);
-	if (u64(p) != pgno || (u16(p + 10) & (P_BRANCH | P_LEAF | 0x6c)) !=
-	    (leaf ? P_LEAF : P_BRANCH) || lower < PAGEHDR + 2 ||
-	    lower > upper || upper > r->psize || (lower & 1) != 0)
-		return NULL;
-	return p;
-}
-
-/* Node i of page p, its header and key within the page; NULL if not. */
-static const uint8_t *
-mnode(const struct cairn_pgread *r, const uint8_t *p, size_t i)
-{
-	size_t off = u16(p + PAGEHDR + 2 * i);
-
-	if (off < u16(p + 14) || off + NODEHDR > r->psize ||
-	    off + NODEHDR + u16(p + off + 6) > r->psize)
-		return NULL;
-	return p + off;
+	return hdr_ok(r, p, pgno, leaf) ? p : NULL;
 }
 
 /* Node key against k: <0, 0, >0; 2 for a key that is not 8 bytes. */
@@ -311,7 +320,7 @@ mlevel(const struct cairn_pgread *r, struct mkey *g, size_t n, int leaf)
 		for (j = 0; j < n; j++) {
 			if (g[j].st != 1 || g[j].lo >= g[j].hi)
 				continue;
-			if ((g[j].nd = mnode(r, g[j].p, g[j].mid)) == NULL) {
+			if ((g[j].nd = node(r, g[j].p, g[j].mid)) == NULL) {
 				g[j].st = -1;
 				continue;
 			}
@@ -345,7 +354,7 @@ cairn_pgread_mapv(const struct cairn_pgread *r, const uint8_t *map,
 {
 	struct mkey g[MAPV_GROUP];
 	const uint8_t *nd;
-	size_t i, j, m, dsz;
+	size_t i, j, m;
 	unsigned lvl;
 
 	for (i = 0; i < n; i++)
@@ -370,13 +379,11 @@ cairn_pgread_mapv(const struct cairn_pgread *r, const uint8_t *map,
 			for (j = 0; j < m; j++) {
 				if (g[j].st != 1)
 					continue;
-				if ((nd = mnode(r, g[j].p, g[j].best)) == NULL) {
+				if ((nd = node(r, g[j].p, g[j].best)) == NULL) {
 					g[j].st = -1;
 					continue;
 				}
-				g[j].mid = (size_t)((uint64_t)u16(nd) |
-				    (uint64_t)u16(nd + 2) << 16 |
-				    (uint64_t)u16(nd + 4) << 32);
+				g[j].mid = (size_t)child(nd);
 				if (g[j].mid < npages)
 					prefetch(map + g[j].mid * r->psize);
 			}
@@ -389,18 +396,10 @@ cairn_pgread_mapv(const struct cairn_pgread *r, const uint8_t *map,
 					g[j].st = -1;
 			}
 		}
-		for (j = 0; j < m; j++) {
-			if (g[j].st != 1 || g[j].best == SIZE_MAX ||
-			    (nd = mnode(r, g[j].p, g[j].best)) == NULL ||
-			    u16(nd + 4) != 0)
-				continue;
-			dsz = (size_t)u16(nd) | (size_t)u16(nd + 2) << 16;
-			if (NODEHDR + u16(nd + 6) + dsz >
-			    r->psize - (size_t)(nd - g[j].p))
-				continue;
-			data[i + j] = nd + NODEHDR + u16(nd + 6);
-			len[i + j] = dsz;
-			prefetch(data[i + j]);
-		}
+		for (j = 0; j < m; j++)
+			if (g[j].st == 1 && g[j].best != SIZE_MAX &&
+			    (nd = node(r, g[j].p, g[j].best)) != NULL &&
+			    value(r, g[j].p, nd, &data[i + j], &len[i + j]) == 0)
+				prefetch(data[i + j]);
 	}
 }

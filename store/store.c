@@ -1413,8 +1413,10 @@ mono_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Points a page reader at database name's tree in txn's snapshot. */
-static void
+/* Points a page reader at database name's tree in txn's snapshot; the
+ * database's record, where the main database holds it (in the map), or
+ * NULL. */
+static const void *
 pgread_root1(MDB_txn *txn, MDB_dbi main, const char *name,
     struct cairn_pgread *r)
 {
@@ -1424,14 +1426,15 @@ pgread_root1(MDB_txn *txn, MDB_dbi main, const char *name,
 	if (mdb_get(txn, main, &k, &v) != 0)
 		val(&v, NULL, 0);
 	cairn_pgread_root(r, v.mv_data, v.mv_size);
+	return v.mv_data;
 }
 
 /* Points pr at the entries and nodes trees of txn's snapshot. */
 static void
 direct_root(cairn_store *s, MDB_txn *txn, struct direct *pr)
 {
-	pgread_root1(txn, s->main, "entries", &pr->ent);
-	pgread_root1(txn, s->main, "nodes", &pr->nodes);
+	(void)pgread_root1(txn, s->main, "entries", &pr->ent);
+	(void)pgread_root1(txn, s->main, "nodes", &pr->nodes);
 }
 
 static void
@@ -1629,7 +1632,7 @@ account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
  * Finds block b's entries in txn's snapshot through the map, a group of
  * them at a time (cairn_pgread_mapv): the block's entries are on cold
  * pages scattered over the file, and one mdb_get after another waits for
- * each miss in turn.  md[i] NULL: LMDB finds that one.
+ * each miss in turn.  md[i] stays NULL where LMDB must find the entry.
  */
 static void
 map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
@@ -1638,27 +1641,21 @@ map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
 	struct cairn_pgread r;
 	MDB_envinfo ei;
 	MDB_stat st;
-	MDB_val k, v;
+	const void *rec;
 	const uint8_t *base;
 	uintptr_t pg;
 	uint64_t npages, pgno;
 	uint32_t magic[2];
 	unsigned char incore;
-	size_t i;
 
-	for (i = 0; i < b->n; i++) {
-		md[i] = NULL;
-		ml[i] = 0;
-	}
-	val(&k, "entries", 7);
 	/* LMDB's pages are the system's (they could be larger only in a
 	 * store made on another machine): else the map is not found so. */
 	if (mdb_env_info(s->env, &ei) != 0 || mdb_env_stat(s->env, &st) != 0 ||
 	    (long)st.ms_psize != sysconf(_SC_PAGESIZE) ||
-	    mdb_get(txn, s->main, &k, &v) != 0 ||
 	    cairn_pgread_init(&r, -1, st.ms_psize) != 0)
 		return;
-	cairn_pgread_root(&r, v.mv_data, v.mv_size);
+	if ((rec = pgread_root1(txn, s->main, "entries", &r)) == NULL)
+		goto out;
 	/*
 	 * LMDB does not say where its map is (me_mapaddr is only set for
 	 * MDB_FIXEDMAP), but a read transaction's values point into it: the
@@ -1672,7 +1669,7 @@ map_lookup(cairn_store *s, MDB_txn *txn, const struct ablock *b,
 	npages = (uint64_t)ei.me_last_pgno + 1;
 	if (npages > ei.me_mapsize / st.ms_psize)
 		npages = ei.me_mapsize / st.ms_psize;
-	pg = (uintptr_t)v.mv_data & ~(uintptr_t)(st.ms_psize - 1);
+	pg = (uintptr_t)rec & ~(uintptr_t)(st.ms_psize - 1);
 	memcpy(&pgno, (const void *)pg, sizeof pgno);
 	if (pgno >= npages || pgno * st.ms_psize > pg)
 		goto out;
@@ -1697,13 +1694,12 @@ ablock_fill(cairn_store *s, MDB_txn *txn, struct ablock *b, int lazy,
 	size_t i, j;
 	int rc = 0;
 
+	for (i = 0; i < b->n; i++) {
+		md[i] = NULL;
+		ml[i] = 0;
+	}
 	if (pr == NULL)
 		map_lookup(s, txn, b, md, ml);
-	else
-		for (i = 0; i < b->n; i++) {
-			md[i] = NULL;
-			ml[i] = 0;
-		}
 	b->buf.len = 0;
 	for (i = 0; i < b->n; i++) {
 		if ((rc = read_entry_at(s, txn, b->seq[i], &b->e[i], lazy,
