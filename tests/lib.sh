@@ -17,6 +17,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# flip_byte FILE OFFSET: inverts bit 0 of one byte in place, so the byte
+# always changes whatever it held.
+flip_byte() {
+	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	[ -n "$_b" ] || { not_ok "flip_byte: $1 has no byte $2"; return 1; }
+	printf "\\$(printf %o $((_b ^ 1)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
 

@@ -94,7 +94,7 @@ refuse "an existing export is not overwritten" 'exists' "$CAIRN" report takedown
 # --- must-fail cases -------------------------------------------------------
 F="$OUT/takedown.xml.zst"
 cp "$F" "$T/flip.zst"; cp "$F.minisig" "$T/flip.zst.minisig"
-printf '\377' | dd of="$T/flip.zst" bs=1 seek=200 conv=notrunc 2>/dev/null
+flip_byte "$T/flip.zst" 200
 refuse "flipped byte: verify-export fails" 'FAIL +signature' "$CAIRN" verify-export "$T/flip.zst" --pubkey "$PUB"
 refuse "flipped byte: minisign fails" 'failed|invalid|verification' minisign -Vm "$T/flip.zst" -p "$PUB"
 
