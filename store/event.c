@@ -81,6 +81,11 @@ prepare(const struct cairn_catalog *cat, const char *source, json_t *ev,
 		rc = CAIRN_ENOMEM;
 		goto fail;
 	}
+	/* The stored entry's room, taken here on the sender's thread: the
+	 * writer thread allocating it contended with the senders freeing their
+	 * events for malloc's locks, and the writer bounds the ingest rate. */
+	if ((rc = cairn_buf_reserve(&e->entry, CAIRN_ENTRY_ROOM(e))) != 0)
+		goto fail;
 	if ((rc = dupmember(ev, "id", &e->id)) != 0 ||
 	    (rc = dupmember(ev, "account", &e->account)) != 0)
 		goto fail;

@@ -929,17 +929,20 @@ cairn_store_close(cairn_store *s)
 	store_free(s);
 }
 
-/* Appends the entry JSON for e at the writer's current state. */
+/* Appends the entry JSON for e at the writer's current state; ts is the
+ * batch's received time, formatted once for all its entries.  Built piece
+ * by piece, without printf: the writer thread bounds the ingest rate. */
 static int
 build_entry(cairn_store *s, struct cairn_event *e, const uint8_t aprev[32],
-    int64_t received, struct cairn_buf *b)
+    const char *ts, struct cairn_buf *b)
 {
-	char hex[CAIRN_HEX_LEN + 1], ts[32];
+	char hex[CAIRN_HEX_LEN + 1];
 	int rc = 0;
 
 	b->len = 0;
-	/* One allocation: the envelope adds at most ~450 bytes plus the source. */
-	if (cairn_buf_reserve(b, e->canon.len + 2 * strlen(e->source) + 512) != 0)
+	/* Room made when the event was prepared (event.c): no allocation here,
+	 * on the writer thread, unless the event was built otherwise. */
+	if (cairn_buf_reserve(b, CAIRN_ENTRY_ROOM(e)) != 0)
 		return CAIRN_ENOMEM;
 	/* Keys in bytewise order, as canonical JSON requires. */
 	if (e->account != NULL) {
@@ -956,15 +959,19 @@ build_entry(cairn_store *s, struct cairn_event *e, const uint8_t aprev[32],
 	cairn_hex(s->st.size ? s->st.last : zero32, CAIRN_HASH_LEN, hex);
 	rc |= cairn_buf_adds(b, "\",\"prev\":\"");
 	rc |= cairn_buf_adds(b, hex);
-	cairn_rfc3339_format(received, ts);
-	rc |= cairn_buf_printf(b, "\",\"received\":\"%s\",\"seq\":%llu,\"source\":",
-	    ts, (unsigned long long)s->st.size);
+	rc |= cairn_buf_adds(b, "\",\"received\":\"");
+	rc |= cairn_buf_adds(b, ts);
+	rc |= cairn_buf_adds(b, "\",\"seq\":");
+	rc |= cairn_buf_addu64(b, s->st.size);
+	rc |= cairn_buf_adds(b, ",\"source\":");
 	if (rc == 0)
 		rc = cairn_cjson_add_string(b, e->source, strlen(e->source));
 	cairn_hex(s->st.head[e->stream], CAIRN_HASH_LEN, hex);
-	if (rc == 0)
-		rc = cairn_buf_printf(b, ",\"stream\":\"%s\",\"stream_prev\":\"%s\"}",
-		    cairn_stream_names[e->stream], hex);
+	rc |= cairn_buf_adds(b, ",\"stream\":\"");
+	rc |= cairn_buf_adds(b, cairn_stream_names[e->stream]);
+	rc |= cairn_buf_adds(b, "\",\"stream_prev\":\"");
+	rc |= cairn_buf_adds(b, hex);
+	rc |= cairn_buf_adds(b, "\"}");
 	if (rc != 0)
 		return CAIRN_ENOMEM;
 	if (b->len > MAX_ENTRY)
@@ -1078,7 +1085,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	MDB_val k, v;
 	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
 	uint8_t hb[8 + CAIRN_HASH_LEN];
-	char name[32];
+	char name[32], ts[32];
 	int64_t received;
 	uint64_t seq;
 	size_t i;
@@ -1092,6 +1099,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	received = now_us();
 	if (received < s->st.received)
 		received = s->st.received;
+	cairn_rfc3339_format(received, ts);
 	for (i = 0; i < n; i++) {
 		struct cairn_event *e = evs[i];
 
@@ -1130,7 +1138,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		if (e->account != NULL &&
 		    (rc = account_head(s, txn, acur, e->account, aprev)) != 0)
 			goto abort;
-		if ((rc = build_entry(s, e, aprev, received, &e->entry)) != 0)
+		if ((rc = build_entry(s, e, aprev, ts, &e->entry)) != 0)
 			goto abort;
 		seq = s->st.size;
 		rcpt[i].seq = seq;
