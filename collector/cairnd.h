@@ -70,6 +70,7 @@ struct config {
 	unsigned	 batch_delay_ms;	/* wait this long to fill a batch */
 	unsigned	 checkpoint_interval;	/* seconds */
 	size_t		 queue_limit;		/* events waiting for the writer */
+	int		 ingest_nice;		/* of threads that parse events */
 	size_t		 max_message;		/* one syslog message, bytes */
 	size_t		 max_body;		/* one HTTP body, bytes */
 	unsigned	 max_connections;
@@ -175,6 +176,13 @@ struct cairnd {
 	volatile int		 stopping;
 };
 extern struct cairnd cairnd;
+
+/* writer.c: runs the calling thread at the nice value ingest_nice (once per
+ * thread).  Called by the threads that read and parse incoming events over
+ * TCP, TLS and HTTP: under CPU contention the writer, which bounds the
+ * ingest rate, then runs first, and listeners that run ahead of it only
+ * fill the queue (cairn.conf(5), README.md). */
+void	ingest_priority(void);
 
 /* Token lookup under the reload lock. */
 const struct token *cairnd_auth(const char *secret, size_t len,

@@ -48,7 +48,7 @@ enum kid {
 	K_TLS_CERT, K_TLS_KEY, K_TLS_CA, K_TLS_VERIFY, K_SD_ID, K_TRUSTED,
 	K_ALLOW_PLAIN, K_BATCH_SIZE, K_BATCH_DELAY, K_CP_INTERVAL, K_QUEUE_LIMIT,
 	K_MAX_MESSAGE, K_MAX_BODY, K_MAX_CONN, K_MAP_SIZE, K_MAX_SIZE, K_REPORTS,
-	K_AUTH_FAIL_LIMIT, K_SECCOMP, NKEYS
+	K_AUTH_FAIL_LIMIT, K_SECCOMP, K_INGEST_NICE, NKEYS
 };
 
 struct kdef {
@@ -87,6 +87,7 @@ static const struct kdef keys[NKEYS] = {
 	{ "reports",		K_PATH,	STR(reports), 0, 0 },
 	{ "auth_fail_limit",	K_NUM,	0, 0, 100000 },
 	{ "seccomp",		K_BOOL,	0, 0, 0 },
+	{ "ingest_nice",	K_NUM,	0, 0, 19 },
 };
 
 /* Names people reach for, and the key they mean. */
@@ -626,6 +627,7 @@ set_key(struct pstate *ps, int id, const char *v)
 	case K_BATCH_DELAY:	cfg->batch_delay_ms = (unsigned)n; break;
 	case K_CP_INTERVAL:	cfg->checkpoint_interval = (unsigned)n; break;
 	case K_QUEUE_LIMIT:	cfg->queue_limit = (size_t)n; break;
+	case K_INGEST_NICE:	cfg->ingest_nice = (int)n; break;
 	case K_AUTH_FAIL_LIMIT:	cfg->auth_fail_limit = (unsigned)n; break;
 	case K_MAX_MESSAGE:	cfg->max_message = (size_t)n; break;
 	case K_MAX_BODY:	cfg->max_body = (size_t)n; break;
@@ -879,7 +881,8 @@ config_defaults(struct config *cfg, const char *path)
 	cfg->batch_size = 1000;
 	cfg->batch_delay_ms = 2;
 	cfg->checkpoint_interval = 60;
-	cfg->queue_limit = 100000;
+	cfg->queue_limit = 20000;
+	cfg->ingest_nice = 10;
 	cfg->auth_fail_limit = 10;
 	cfg->max_message = 65536;
 	cfg->max_body = 16 * MB;

@@ -863,6 +863,7 @@ post_events(struct hreq *rq, struct MHD_Connection *c)
 	enum MHD_Result ret;
 	int rc, brc = 0;
 
+	ingest_priority();
 	if (rq->toobig) {
 		metric_add(M_REJECTED_TOOBIG, 1);
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too large",

@@ -369,6 +369,7 @@ conn_main(void *arg)
 	ssize_t n;
 	int r;
 
+	ingest_priority();
 	framer_init(&fr, cairnd.cfg->max_message);
 	if (c->tls == NULL && c->srv->l->kind == L_SYSLOG_TLS &&
 	    tls_accept(c) != 0)

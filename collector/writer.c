@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,28 @@ struct writer {
 	int			 clock_known;
 	char			 sysid[32];
 };
+
+void
+ingest_priority(void)
+{
+	static __thread int done;
+	int base;
+
+	if (done || cairnd.cfg == NULL || cairnd.cfg->ingest_nice == 0)
+		return;
+	done = 1;
+	/* On Linux the nice value is a thread's own (setpriority(2)); raising
+	 * it needs no privilege.  Relative to the nice the daemon was started
+	 * with (systemd's Nice=, say), at most 19.  Failing leaves the thread
+	 * as it was. */
+	errno = 0;
+	base = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (base == -1 && errno != 0)
+		return;
+	base += cairnd.cfg->ingest_nice;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), base > 19 ? 19 : base) != 0)
+		log_debug("ingest_nice: setpriority: %s", strerror(errno));
+}
 
 static uint64_t
 mono_ns(void)

@@ -30,6 +30,25 @@ check "store verifies" "$CAIRN" verify
 # The same audit event from an untrusted peer is kept, not accepted as its type.
 sed -i 's/^listen http.*/&\ntrusted_peers = 10.99.99.99\/32/' "$CONF"
 check "cairnd restarts" start_cairnd
+# ingest_nice (default 10): the thread reading a TCP connection runs that many
+# nice levels below the daemon; the writer keeps the daemon's.
+nice_of() { sed 's/.*) //' "$1" | awk '{ print $17 }'; }
+{ printf '<13>1 - - - - - - held open\n'; sleep 2; } | "$LOADCLIENT" raw "$SYSLOG_PORT" &
+held=$!
+sleep 1
+base=$(nice_of /proc/$CAIRND_PID/stat)
+want=$((base + 10)); [ $want -gt 19 ] && want=19
+n=0; for t in /proc/$CAIRND_PID/task/*/stat; do
+	[ "$(nice_of "$t")" = "$want" ] && n=$((n + 1))
+done
+if [ "$n" -eq 1 ]; then
+	ok "the TCP connection's thread runs at nice $want (the daemon at $base)"
+else
+	not_ok "$n threads at nice $want (the daemon at $base), want 1"
+	for t in /proc/$CAIRND_PID/task/*; do echo "    $(cat $t/comm) $(nice_of $t/stat)"; done
+fi
+wait $held
+
 logger -n 127.0.0.1 -P "$SYSLOG_PORT" -T --octet-count --rfc5424 -t platform \
 	--sd-id cairn@32473 --sd-param 'id="sl-2"' --sd-param 'type="account.terminated"' \
 	--sd-param 'account="u-78"' --sd-param 'reason="arrears"' \

@@ -234,7 +234,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg.batch_size, 1000);
 	ck_assert_uint_eq(cfg.batch_delay_ms, 2);
 	ck_assert_uint_eq(cfg.checkpoint_interval, 60);
-	ck_assert_uint_eq(cfg.queue_limit, 100000);
+	ck_assert_uint_eq(cfg.queue_limit, 20000);
+	ck_assert_int_eq(cfg.ingest_nice, 10);
 	ck_assert_uint_eq(cfg.max_message, 65536);
 	ck_assert_uint_eq(cfg.max_body, 16 * 1024 * 1024);
 	ck_assert_uint_eq(cfg.max_connections, 1024);
@@ -499,6 +500,10 @@ START_TEST(test_numbers)
 	    "checkpoint_interval: 0 is out of range (1..86400)");
 	expect_err("queue_limit = 10000001\n", "t.conf:1: queue_limit: 10000001 "
 	    "is out of range (1..10000000)");
+	expect_err("ingest_nice = 20\n", "t.conf:1: ingest_nice: 20 is out of "
+	    "range (0..19)");
+	expect_err("ingest_nice = -1\n", "t.conf:1: ingest_nice: '-1' is not a "
+	    "number (0..19)");
 	expect_err("max_message = 479\n", "t.conf:1: max_message: 479 is out of "
 	    "range (480..1M)");
 	expect_err("max_message = 2M\n", "t.conf:1: max_message: 2M is out of "
@@ -522,6 +527,8 @@ START_TEST(test_numbers)
 	    "map_size is larger than max_size");
 	expect_ok(BASE "listen http :1\nmax_size = 512M\nmap_size = 512M\n");
 	expect_ok(BASE "listen http :1\nmax_message = 1M\nmax_body = 1k\n");
+	expect_ok(BASE "listen http :1\ningest_nice = 0\n");
+	expect_ok(BASE "listen http :1\ningest_nice = 19\n");
 }
 END_TEST
 
