@@ -821,10 +821,21 @@ add_receipts(struct cairn_buf *b, cairn_event *const *pe,
 {
 	char hex[CAIRN_HEX_LEN + 1];
 	const uint8_t *entry;
-	size_t i, len;
+	size_t i, len, room = 64, most = 0;
 	int rc;
 
-	if ((rc = cairn_buf_adds(b, "{\"receipts\":[")) != 0)
+	/* Room for the whole body at once: grown by doubling, a batch's
+	 * megabyte or so was copied and its new pages faulted in again and
+	 * again.  An entry escapes to about a fifth more than its length; the
+	 * string writer reserves its worst case, six times, for each. */
+	for (i = 0; i < n; i++) {
+		if ((rc = cairn_event_entry(pe[i], &entry, &len)) != 0)
+			return rc;
+		room += len + len / 4 + 192;
+		most = len > most ? len : most;
+	}
+	if ((rc = cairn_buf_reserve(b, room + 6 * most)) != 0 ||
+	    (rc = cairn_buf_adds(b, "{\"receipts\":[")) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if ((rc = cairn_event_entry(pe[i], &entry, &len)) != 0)
