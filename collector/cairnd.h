@@ -133,8 +133,9 @@ struct wreq {
 	int		  rc;		/* 0, CAIRN_ECONFLICT, CAIRN_EFULL, ... */
 	size_t		  failed;	/* the event at fault when rc != 0 */
 	char		  detail[256];
-	/* Called by the writer thread once the request's fate is known (after
-	 * the commit returned, or on failure).  Must not block. */
+	/* Called once the request's fate is known (after the commit returned,
+	 * or on failure), by the writer's reaper thread (writer.c), or by the
+	 * writer itself for a request refused alone.  Must not block. */
 	void		(*done)(struct wreq *);
 	void		 *arg;
 	struct wreq	 *next;		/* the writer's queue */
