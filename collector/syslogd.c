@@ -191,6 +191,11 @@ syslog_ingest(const uint8_t *m, size_t n, const char *peer,
 		w.r.evs = &w.ev;
 		w.r.n = 1;
 		w.r.rcpt = &w.rcpt;
+		/* The sender's next message waits for this one's commit (RELP,
+		 * whose library calls us once per message and answers when we
+		 * return): no other event of this sender can join the group, so
+		 * the group-commit delay would only be added to every message. */
+		w.r.alone = 1;
 		rc = writer_submit_wait(cairnd.writer, &w.r, 1);
 		cairn_event_free(e);
 		return rc;
