@@ -707,6 +707,9 @@ cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
 	return 0;
 }
 
+/* Objects with at most this many members are sorted on the stack. */
+#define SMALL_OBJECT	16
+
 /* qsort comparator: bytewise key order, shorter prefix first. */
 static int
 kv_cmp(const void *a, const void *b)
@@ -741,7 +744,7 @@ add_int(struct cairn_buf *out, json_int_t i)
 static int
 enc_value(const json_t *v, struct cairn_buf *out)
 {
-	struct kv *kvs;
+	struct kv small[SMALL_OBJECT], *kvs;
 	size_t i, n;
 	void *it;
 	int rc;
@@ -751,7 +754,11 @@ enc_value(const json_t *v, struct cairn_buf *out)
 		n = json_object_size(v);
 		if (n == 0)
 			return cairn_buf_add(out, "{}", 2);
-		if ((kvs = calloc(n, sizeof(*kvs))) == NULL)
+		/* An event's objects are small: their members sorted on the
+		 * stack, by insertion, without a heap block or qsort's. */
+		if (n <= SMALL_OBJECT)
+			kvs = small;
+		else if ((kvs = calloc(n, sizeof(*kvs))) == NULL)
 			return CAIRN_ENOMEM;
 		i = 0;
 		for (it = json_object_iter((json_t *)v); it != NULL && i < n;
@@ -762,7 +769,17 @@ enc_value(const json_t *v, struct cairn_buf *out)
 		}
 		n = i;
 		/* RFC 8785 section 3.2.3; keys are ASCII so bytes = UTF-16. */
-		qsort(kvs, n, sizeof(*kvs), kv_cmp);
+		if (kvs != small)
+			qsort(kvs, n, sizeof(*kvs), kv_cmp);
+		else
+			for (i = 1; i < n; i++) {
+				struct kv x = kvs[i];
+				size_t j = i;
+
+				for (; j > 0 && kv_cmp(&kvs[j - 1], &x) > 0; j--)
+					kvs[j] = kvs[j - 1];
+				kvs[j] = x;
+			}
 		rc = cairn_buf_addc(out, '{');
 		for (i = 0; rc == 0 && i < n; i++) {
 			if (i > 0)
@@ -775,7 +792,8 @@ enc_value(const json_t *v, struct cairn_buf *out)
 			if (rc == 0)
 				rc = enc_value(kvs[i].v, out);
 		}
-		free(kvs);
+		if (kvs != small)
+			free(kvs);
 		return rc != 0 ? rc : cairn_buf_addc(out, '}');
 	case JSON_ARRAY:
 		n = json_array_size(v);

@@ -145,6 +145,45 @@ START_TEST(sorting_and_scalars)
 }
 END_TEST
 
+/* Small objects are sorted by insertion on the stack, larger ones by qsort:
+ * both orders agree, at the boundary and past it, whatever the order the
+ * members were added in. */
+START_TEST(sorting_small_and_large)
+{
+	static const int sizes[] = { 2, 15, 16, 17, 40 };
+	struct cairn_buf up = { NULL, 0, 0 }, down = { NULL, 0, 0 };
+	json_t *a, *b;
+	char key[16];
+	size_t i;
+	int k, n;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		a = json_object();
+		b = json_object();
+		for (k = 0; k < n; k++) {
+			/* Keys that are prefixes of others, and not. */
+			snprintf(key, sizeof key, k % 3 ? "k%d" : "k%d0", k);
+			json_object_set_new(a, key, json_integer(k));
+			snprintf(key, sizeof key, (n - 1 - k) % 3 ? "k%d" : "k%d0",
+			    n - 1 - k);
+			json_object_set_new(b, key, json_integer(n - 1 - k));
+		}
+		up.len = down.len = 0;
+		ck_assert_int_eq(cairn_cjson_encode(a, &up), 0);
+		ck_assert_int_eq(cairn_cjson_encode(b, &down), 0);
+		ck_assert_msg(cairn_cjson_check(up.p, up.len) == 0, "%d: %s", n,
+		    up.p);
+		ck_assert_uint_eq(up.len, down.len);
+		ck_assert(memcmp(up.p, down.p, up.len) == 0);
+		json_decref(a);
+		json_decref(b);
+	}
+	cairn_buf_free(&up);
+	cairn_buf_free(&down);
+}
+END_TEST
+
 START_TEST(every_control_escape)
 {
 	struct cairn_buf b = { NULL, 0, 0 };
@@ -605,6 +644,7 @@ cjson_suite(void)
 	tcase_add_test(tc, rfc8785_sorting);
 	tcase_add_test(tc, jcs_testdata);
 	tcase_add_test(tc, sorting_and_scalars);
+	tcase_add_test(tc, sorting_small_and_large);
 	tcase_add_test(tc, every_control_escape);
 	tcase_add_test(tc, check_rejects);
 	tcase_add_test(tc, parse_rejects);
