@@ -262,6 +262,34 @@ expect "metrics count duplicates" '^cairn_events_duplicate_total 1$' "$T/body"
 expect "metrics count auth refusals" 'cairn_events_rejected_total\{reason="auth"\} [1-9]' "$T/body"
 expect "metrics count invalid events" 'cairn_events_rejected_total\{reason="invalid"\} [1-9]' "$T/body"
 
+# ingest_nice (default 10): a connection's thread, once it has posted
+# events, runs that many nice levels below the daemon for the rest of the
+# connection (held open here after its answer); the daemon's own threads,
+# the writer among them, keep its priority.
+body=$(cat "$T/one.json")
+{ printf 'POST /v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s' \
+    "$TI" "${#body}" "$body"; sleep 2; } | "$LOADCLIENT" raw "$PORT" &
+held=$!
+sleep 1
+base=$(nice_of /proc/$PID/stat)
+want=$((base + 10)); [ $want -gt 19 ] && want=19
+n=0; m=0; for t in /proc/$PID/task/*; do
+	case "$(nice_of $t/stat)" in
+	"$want") n=$((n + 1)) ;;
+	"$base") m=$((m + 1)) ;;
+	esac
+done
+if [ "$n" -eq 1 ] && [ "$m" -ge 2 ]; then
+	ok "the posting connection's thread runs at nice $want, $m others at $base"
+else
+	not_ok "$n threads at nice $want and $m at $base, want 1 and at least 2"
+	for t in /proc/$PID/task/*; do echo "    $(cat $t/comm) $(nice_of $t/stat)"; done
+fi
+wait $held
+req GET /metrics -H "Authorization: Bearer $TA"
+expect "its event was taken (a re-send: one more duplicate)" \
+    '^cairn_events_duplicate_total 2$' "$T/body"
+
 check "cairnd stops on SIGTERM" stop_daemon
 check "the store verifies" "$CAIRN" verify
 check "dump" "$CAIRN" dump

@@ -17,6 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# nice_of /proc/PID[/task/TID]/stat: that process's or thread's nice value.
+nice_of() { sed 's/.*) //' "$1" | awk '{ print $17 }'; }
 # flip_byte FILE OFFSET: inverts bit 0 of one byte in place, so the byte
 # always changes whatever it held.
 flip_byte() {

@@ -32,7 +32,6 @@ sed -i 's/^listen http.*/&\ntrusted_peers = 10.99.99.99\/32/' "$CONF"
 check "cairnd restarts" start_cairnd
 # ingest_nice (default 10): the thread reading a TCP connection runs that many
 # nice levels below the daemon; the writer keeps the daemon's.
-nice_of() { sed 's/.*) //' "$1" | awk '{ print $17 }'; }
 { printf '<13>1 - - - - - - held open\n'; sleep 2; } | "$LOADCLIENT" raw "$SYSLOG_PORT" &
 held=$!
 sleep 1
