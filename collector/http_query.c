@@ -495,16 +495,6 @@ struct http_hist {
 	int			 done;
 };
 
-/* Big-endian n-byte integer into p. */
-static void
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n-- > 0) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 unsigned
 http_history_open(const char *url, const struct http_qctx *q,
     struct http_hist **out, struct cairn_buf *err)
@@ -561,18 +551,18 @@ hist_frame(struct http_hist *hh, const struct cairn_entry *e,
 	p = hh->pend.p + hh->pend.len;
 	if (e == NULL) {
 		p[0] = CAIRN_HIST_END;
-		put_be(p + 1, hh->h.ch.n, 8);
-		put_be(p + 9, hh->h.first_seq, 8);
-		put_be(p + 17, hh->h.ch.last_seq, 8);
-		put_be(p + 25, hh->h.ch.bad, 8);
+		cairn_put_be64(p + 1, hh->h.ch.n);
+		cairn_put_be64(p + 9, hh->h.first_seq);
+		cairn_put_be64(p + 17, hh->h.ch.last_seq);
+		cairn_put_be64(p + 25, hh->h.ch.bad);
 	} else {
 		p[0] = CAIRN_HIST_SROW;
 		p[1] = (uint8_t)check;
 		p[2] = (uint8_t)(e->intact == 1);
-		put_be(p + 3, e->seq, 8);
+		cairn_put_be64(p + 3, e->seq);
 		memcpy(p + 11, e->leaf, CAIRN_HASH_LEN);
 		memcpy(p + 43, e->stored, CAIRN_HASH_LEN);
-		put_be(p + 75, e->len, 4);
+		cairn_put_be32(p + 75, (uint32_t)e->len);
 		p[CAIRN_HIST_ROW_HEAD] = (uint8_t)(parsed != 0);
 		cairn_row_spans_put(p + CAIRN_HIST_ROW_HEAD + 1,
 		    parsed ? r : &none, e->data);

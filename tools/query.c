@@ -493,17 +493,6 @@ hist_end(struct out *o, const char *account, const struct hsum *h)
 	out_end(o);
 }
 
-/* Big-endian integer of n bytes. */
-static uint64_t
-get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
 /*
  * The history read by cairnd, which holds the store (and a warm map of
  * it): it records the query, re-hashes and link-checks every entry as the
@@ -554,24 +543,24 @@ hist_remote(const char *dir, const char *account, const char *command,
 			    head;
 		if (b.len - off >= head && (b.p[off] == CAIRN_HIST_ROW ||
 		    b.p[off] == CAIRN_HIST_SROW))
-			need += get_be(b.p + off + 75, 4);
+			need += cairn_get_be32(b.p + off + 75);
 		if (need > 64 * 1024 * 1024)
 			break;	/* no entry is that large */
 		if (b.len - off >= need) {
 			p = b.p + off;
 			off += need;
 			if (p[0] == CAIRN_HIST_END) {
-				sum->n = get_be(p + 1, 8);
-				sum->first = get_be(p + 9, 8);
-				sum->last = get_be(p + 17, 8);
-				sum->bad = get_be(p + 25, 8);
+				sum->n = cairn_get_be64(p + 1);
+				sum->first = cairn_get_be64(p + 9);
+				sum->last = cairn_get_be64(p + 17);
+				sum->bad = cairn_get_be64(p + 25);
 				ended = 1;
 				break;
 			}
 			if ((p[0] != CAIRN_HIST_ROW && p[0] != CAIRN_HIST_SROW) ||
 			    p[1] > CAIRN_ROW_UNREADABLE)
 				break;
-			e.seq = get_be(p + 3, 8);
+			e.seq = cairn_get_be64(p + 3);
 			memcpy(e.leaf, p + 11, CAIRN_HASH_LEN);
 			memcpy(e.stored, p + 43, CAIRN_HASH_LEN);
 			e.intact = p[2];
