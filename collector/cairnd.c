@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cairnd.h"
+#include "jarena.h"
 #include "sandbox.h"
 
 struct cairnd cairnd;
@@ -425,6 +426,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* Before any jansson value exists: the listeners parse events in
+	 * per-thread arenas (jarena.h). */
+	cairn_jarena_install();
 	if (sodium_init() < 0)
 		errx(1, "libsodium failed to initialise");
 	memset(&cfg, 0, sizeof cfg);

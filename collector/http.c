@@ -40,6 +40,7 @@
 #include "cairnd.h"
 #include "cjson.h"
 #include "http.h"
+#include "jarena.h"
 
 #define CONN_TIMEOUT	30		/* seconds a connection may stay silent */
 #define STOP_GRACE	10		/* seconds requests get to finish at stop */
@@ -859,9 +860,10 @@ add_receipts(struct cairn_buf *b, cairn_event *const *pe,
 	return cairn_buf_adds(b, "]}");
 }
 
-/* Validates every event, then commits them all or none, and answers. */
+/* Validates every event, then commits them all or none, and answers; frees
+ * every JSON value it made before it returns. */
 static enum MHD_Result
-post_events(struct hreq *rq, struct MHD_Connection *c)
+post_events_in(struct hreq *rq, struct MHD_Connection *c)
 {
 	static const char *const retry[] = { "Retry-After", "1", NULL };
 	struct cairn_verr verr[MAX_VERR];
@@ -981,6 +983,19 @@ post_events(struct hreq *rq, struct MHD_Connection *c)
 	free(pe);
 	free(req.rcpt);
 	http_events_free(&evs);
+	return ret;
+}
+
+/* post_events_in with the request's JSON values in this thread's arena: a
+ * batch of 1000 events made some 30,000 small allocations. */
+static enum MHD_Result
+post_events(struct hreq *rq, struct MHD_Connection *c)
+{
+	enum MHD_Result ret;
+
+	cairn_jarena_begin();
+	ret = post_events_in(rq, c);
+	cairn_jarena_end();
 	return ret;
 }
 

@@ -26,6 +26,7 @@
 #include "catalog.h"
 #include "cjson.h"
 #include "http.h"
+#include "jarena.h"
 #include "merkle.h"
 #include "note.h"
 #include "rows.h"
@@ -143,7 +144,7 @@ audit(const char *account, const char *who, const char *key,
 	}
 	json_decref(j);
 	rc = writer_system_event(cairnd.writer, "system.account_queried", txt);
-	free(txt);
+	cairn_json_free(txt);
 	return rc;
 }
 

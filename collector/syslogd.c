@@ -24,6 +24,7 @@
 
 #include "cairnd.h"
 #include "framing.h"
+#include "jarena.h"
 #include "rfc3339.h"
 #include "ingest.h"
 #include "syslogmsg.h"
@@ -109,9 +110,10 @@ unparsed_event(const uint8_t *m, size_t n, const char *peer, const char *why)
 }
 
 /* Prepares one syslog message as an event: an audit event from a trusted
- * source, else (or when it fails validation) a syslog.message. */
+ * source, else (or when it fails validation) a syslog.message.  Every JSON
+ * value made here is freed before it returns. */
 static cairn_event *
-prepare(const uint8_t *m, size_t n, const char *peer, const char *source,
+prepare_in(const uint8_t *m, size_t n, const char *peer, const char *source,
     int trusted)
 {
 	struct syslog_msg msg;
@@ -171,6 +173,19 @@ prepare(const uint8_t *m, size_t n, const char *peer, const char *source,
 	    nerr ? errs[0].field : "", nerr ? errs[0].msg : cairn_strerror(rc));
 	metric_add(M_REJECTED_INVALID, 1);
 	return NULL;
+}
+
+/* prepare_in with its JSON values in this thread's arena. */
+static cairn_event *
+prepare(const uint8_t *m, size_t n, const char *peer, const char *source,
+    int trusted)
+{
+	cairn_event *e;
+
+	cairn_jarena_begin();
+	e = prepare_in(m, n, peer, source, trusted);
+	cairn_jarena_end();
+	return e;
 }
 
 int

@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "cjson.h"
 #include "export.h"
+#include "jarena.h"
 #include "keys.h"
 #include "note.h"
 #include "util.h"
@@ -1428,7 +1429,7 @@ cairn_export_generated_fields(const struct cairn_export_opts *o,
     const struct cairn_export_result *r, const char *who)
 {
 	char f[CAIRN_TIME_LEN + 1], t[CAIRN_TIME_LEN + 1];
-	char hex[CAIRN_HEX_LEN + 1], *s;
+	char hex[CAIRN_HEX_LEN + 1], *s, *txt;
 	json_t *j;
 
 	cairn_time_format_us(o->from_us, f);
@@ -1446,7 +1447,10 @@ cairn_export_generated_fields(const struct cairn_export_opts *o,
 		json_decref(j);
 		return NULL;
 	}
-	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	txt = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
+	/* The caller frees with free(); jansson's allocator may be cairnd's. */
+	s = txt != NULL ? strdup(txt) : NULL;
+	cairn_json_free(txt);
 	return s;
 }

@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "cjson.h"
 #include "cli.h"
+#include "jarena.h"
 #include "merkle.h"
 #include "note.h"
 #include "query.h"
@@ -424,7 +425,7 @@ audit(const char *dir, const char *account, const char *command)
 	json_decref(j);
 	rc = cairn_event_prepare(cat, cli_source(), (uint8_t *)txt, strlen(txt),
 	    CAIRN_EVENT_SYSTEM, &ev, errs, 4, &nerr);
-	free(txt);
+	cairn_json_free(txt);
 	if (rc != 0)
 		cli_die(2, "\"%s\": not an account id (%s%s%s)", account,
 		    nerr ? errs[0].field : "", nerr ? ": " : "",

@@ -21,6 +21,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "export.h"
+#include "jarena.h"
 #include "note.h"
 #include "report.h"
 #include "rows.h"
@@ -260,7 +261,7 @@ report_via_cairnd(const char *dir, const struct cairn_export_opts *o,
 	json_decref(req);
 	rc = cli_local_post(dir, "/v1/reports", cli_source(), "application/json",
 	    body, strlen(body), &status, &resp);
-	free(body);
+	cairn_json_free(body);
 	if (rc != 0)
 		cli_die(1, "cairnd holds the store but cannot be reached");
 	cairn_buf_addc(&resp, 0);
