@@ -982,6 +982,7 @@ build_entry(cairn_store *s, struct cairn_event *e, const uint8_t aprev[32],
 struct emitctx {
 	MDB_txn		*txn;
 	cairn_store	*s;
+	MDB_cursor	*ncur;		/* on nodes, kept for the batch */
 };
 
 /* cairn_emit_fn: stores each new complete-subtree node, in key order. */
@@ -995,7 +996,7 @@ putnode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_LE
 	cairn_put_be64(kb, cairn_merkle_pos(level, index));
 	val(&k, kb, 8);
 	val(&v, h, CAIRN_HASH_LEN);
-	return mdb_put(c->txn, c->s->nodes, &k, &v, MDB_APPEND);
+	return mdb_cursor_put(c->ncur, &k, &v, MDB_APPEND);
 }
 
 /*
@@ -1005,9 +1006,8 @@ putnode(void *ctx, unsigned level, uint64_t index, const uint8_t h[CAIRN_HASH_LE
  * existing value back with MDB_KEYEXIST), nothing written then.
  */
 static int
-claim_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
-    uint64_t seq, struct cairn_buf *kb, uint64_t *oseq,
-    uint8_t sha[CAIRN_HASH_LEN])
+claim_id(MDB_cursor *icur, const struct cairn_event *e, uint64_t seq,
+    struct cairn_buf *kb, uint64_t *oseq, uint8_t sha[CAIRN_HASH_LEN])
 {
 	uint8_t idv[8 + CAIRN_HASH_LEN];
 	MDB_val k, v;
@@ -1023,7 +1023,7 @@ claim_id(cairn_store *s, MDB_txn *txn, const struct cairn_event *e,
 	memcpy(idv + 8, e->sha, CAIRN_HASH_LEN);
 	val(&k, kb->p, kb->len);
 	val(&v, idv, sizeof idv);
-	rc = mdb_put(txn, s->event_ids, &k, &v, MDB_NOOVERWRITE);
+	rc = mdb_cursor_put(icur, &k, &v, MDB_NOOVERWRITE);
 	if (rc == 0)
 		return CAIRN_ENOTFOUND;
 	if (rc != MDB_KEYEXIST)
@@ -1079,9 +1079,9 @@ static int
 append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
     struct cairn_receipt *rcpt, size_t *failed, int64_t *receivedp)
 {
-	struct emitctx ec;
+	struct emitctx ec = { txn, s, NULL };
 	struct cairn_buf kb = { 0 };
-	MDB_cursor *acur = NULL;
+	MDB_cursor *acur = NULL, *ecur = NULL, *tcur = NULL, *icur = NULL;
 	MDB_val k, v;
 	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
 	uint8_t hb[8 + CAIRN_HASH_LEN];
@@ -1091,10 +1091,15 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	size_t i;
 	int rc, i2;
 
-	if ((rc = mdb_cursor_open(txn, s->by_account, &acur)) != 0)
-		return rc;
-	ec.txn = txn;
-	ec.s = s;
+	/* One cursor per index for the batch: a put next to the previous one
+	 * (entries, nodes and by_time grow at their end) is placed from the
+	 * cursor's page instead of a descent from the root. */
+	if ((rc = mdb_cursor_open(txn, s->by_account, &acur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->entries, &ecur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->nodes, &ec.ncur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->by_time, &tcur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->event_ids, &icur)) != 0)
+		goto abort;
 	/* received never decreases along seq, even if the clock steps back. */
 	received = now_us();
 	if (received < s->st.received)
@@ -1106,7 +1111,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		*failed = i;
 		memset(&rcpt[i], 0, sizeof rcpt[i]);
 		if (e->id != NULL) {
-			rc = claim_id(s, txn, e, s->st.size, &kb, &seq, sha);
+			rc = claim_id(icur, e, s->st.size, &kb, &seq, sha);
 			if (rc == 0) {
 				struct nodectx nc = { s, txn };
 
@@ -1146,7 +1151,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		cairn_put_be64(sb, seq);
 		val(&k, sb, 8);
 		val(&v, e->entry.p, e->entry.len);
-		if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_APPEND)) != 0)
+		if ((rc = mdb_cursor_put(ecur, &k, &v, MDB_APPEND)) != 0)
 			goto abort;
 		if ((rc = cairn_frontier_push(&s->st.fr, rcpt[i].leaf, putnode,
 		    &ec)) != 0)
@@ -1158,7 +1163,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 			memcpy(akb + an, sb, 8);
 			val(&k, akb, an + 8);
 			val(&v, "", 0);
-			if ((rc = mdb_put(txn, s->by_account, &k, &v, 0)) != 0)
+			if ((rc = mdb_cursor_put(acur, &k, &v, 0)) != 0)
 				goto abort;
 			acache_put(s, e->account, seq, rcpt[i].leaf);
 		}
@@ -1167,7 +1172,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 		cairn_put_be64(tk + 9, seq);
 		val(&k, tk, sizeof tk);
 		val(&v, "", 0);
-		if ((rc = mdb_put(txn, s->by_time, &k, &v, 0)) != 0)
+		if ((rc = mdb_cursor_put(tcur, &k, &v, 0)) != 0)
 			goto abort;
 		/* (source, id) was claimed for seq above. */
 		memcpy(s->st.last, rcpt[i].leaf, CAIRN_HASH_LEN);
@@ -1190,6 +1195,10 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	*receivedp = received;
 abort:
 	mdb_cursor_close(acur);
+	mdb_cursor_close(ecur);
+	mdb_cursor_close(ec.ncur);
+	mdb_cursor_close(tcur);
+	mdb_cursor_close(icur);
 	cairn_buf_free(&kb);
 	return rc;
 }
