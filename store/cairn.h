@@ -63,6 +63,8 @@ struct cairn_store_opts {
 	uint64_t	 map_size;	/* initial map reservation; 0: 1 GiB */
 	uint64_t	 max_size;	/* ceiling; 0: 1 TiB; appends past it: CAIRN_EFULL */
 	const char	*checkpoint_file; /* NULL: "<dir>.checkpoint" beside the store */
+	uint64_t	 account_log_max; /* entries whose accounts are indexed
+				  * together; 0: 65536 (store.c, tests) */
 };
 
 #define CAIRN_STORE_RDONLY	0x1	/* no writer lock, no writes */

@@ -4,7 +4,10 @@
  * Named databases (DESIGN.md "Store"):
  *   entries     u64be seq -> canonical JSON entry          (MDB_APPEND)
  *   nodes       u64be post-order position -> 32-byte hash  (MDB_APPEND)
- *   by_account  akey(account) || 0x00 || u64be seq -> ""
+ *   by_account  akey(account) || 0x00 || u64be seq -> ""   (merged part)
+ *   account_log u64be seq -> akey(account) || 0x00         (MDB_APPEND)
+ *   account_span akey(account) || 0x00 -> u64be first || u64be last seq in
+ *               account_log (the accounts the log holds)
  *   by_time     stream(1) || u64be received_us || u64be seq -> ""
  *   event_ids   source || 0x00 || id -> u64be seq || event_sha256
  *   checkpoints u64be size || u64be time_us -> signed note
@@ -60,6 +63,27 @@ struct ahead {
 };
 #define ACACHE_MAX	(1u << 20)
 
+/*
+ * The newest entries' accounts are not put in by_account one by one: a
+ * batch names many accounts, each on a different leaf page of by_account,
+ * and rewriting those pages was half of what a commit wrote.  They are
+ * appended to account_log (seq -> account), and moved into by_account
+ * together, sorted, once the log holds log_max of them: every entry with
+ * an account is in exactly one of the two, by_account's all older than the
+ * log's.  account_span names the accounts the log holds, with the first and
+ * last seq of each there: a small tree (a few pages for a thousand
+ * accounts), so that readers look through the log only between those two,
+ * and never for an account it does not hold.  Readers take an account's
+ * seqs from by_account, then from the log.  The writer keeps the log's
+ * accounts and their first and newest seq in lmap.
+ */
+#define LOG_MAX		65536
+struct lslot {
+	uint8_t		*key;		/* akey(), NULL: free */
+	size_t		 len;
+	uint64_t	 first, seq;	/* oldest and newest in account_log */
+};
+
 struct cairn_store {
 	struct ahead	*acache;
 	size_t		 acap, aused;
@@ -67,6 +91,13 @@ struct cairn_store {
 	MDB_dbi		 entries, nodes, by_account, by_time, event_ids,
 			 checkpoints, meta;
 	MDB_dbi		 main;		/* the databases' records (pgread) */
+	MDB_dbi		 account_log, account_span;
+	int		 has_log;	/* 0: an older store, opened read-only */
+	struct lslot	*lmap;		/* writer: account_log's accounts */
+	size_t		 lcap, lused;
+	uint64_t	 lcount;	/* records in account_log */
+	int		 lvalid;	/* lmap and lcount match the store */
+	uint64_t	 log_max;
 	int		 rdonly;
 	int		 lockfd;
 	uint64_t	 map_size, max_size;
@@ -88,6 +119,7 @@ struct cairn_iter {
 	cairn_store	*s;
 	MDB_txn		*txn;
 	MDB_cursor	*cur;
+	MDB_cursor	*lcur;		/* account_log, ITER_ACCOUNT */
 	int		 kind;		/* ITER_RANGE, ITER_ACCOUNT, ITER_STREAM */
 	uint64_t	 next, to;	/* range */
 	char		*account;
@@ -135,7 +167,7 @@ struct readahead {
 	uint64_t	 head, tail;	/* blocks [tail, head) are in the ring */
 	struct ablock	*out;		/* block tail, read: the caller's */
 	MDB_txn		*wtxn;
-	MDB_cursor	*wcur;
+	MDB_cursor	*wcur, *wlcur;
 	struct direct	*wpr;		/* wtxn's, when the iterator reads direct */
 	uint64_t	 mapped;	/* entries found by map_lookup (atomic) */
 	struct ablock	 blk[AHEAD_SLOTS];
@@ -350,14 +382,21 @@ acache_clear(cairn_store *s)
 	s->acap = s->aused = 0;
 }
 
+/* FNV-1a. */
 static uint64_t
-strhash(const char *p)
+memhash(const uint8_t *p, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 
-	while (*p)
-		h = (h ^ (uint8_t)*p++) * 1099511628211ULL;
+	while (n-- > 0)
+		h = (h ^ *p++) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t
+strhash(const char *p)
+{
+	return memhash((const uint8_t *)p, strlen(p));
 }
 
 /* The cache slot for account (found, or empty where it would go). */
@@ -432,11 +471,143 @@ akey(const char *account, uint8_t out[512])
 }
 
 static void
+lmap_clear(cairn_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->lcap; i++)
+		free(s->lmap[i].key);
+	free(s->lmap);
+	s->lmap = NULL;
+	s->lcap = s->lused = 0;
+}
+
+/* lmap's slot for the account key k (found, or empty where it would go). */
+static struct lslot *
+lmap_slot(struct lslot *m, size_t cap, const uint8_t *k, size_t n)
+{
+	size_t i = memhash(k, n) & (cap - 1);
+
+	while (m[i].key != NULL && (m[i].len != n || memcmp(m[i].key, k, n) != 0))
+		i = (i + 1) & (cap - 1);
+	return &m[i];
+}
+
+/* The newest seq of account key k in account_log: 0, or CAIRN_ENOTFOUND. */
+static int
+lmap_get(const cairn_store *s, const uint8_t *k, size_t n, uint64_t *seq)
+{
+	struct lslot *l;
+
+	if (s->lcap == 0)
+		return CAIRN_ENOTFOUND;
+	l = lmap_slot(s->lmap, s->lcap, k, n);
+	if (l->key == NULL)
+		return CAIRN_ENOTFOUND;
+	*seq = l->seq;
+	return 0;
+}
+
+static int
+lmap_put(cairn_store *s, const uint8_t *k, size_t n, uint64_t seq)
+{
+	struct lslot *l, *m;
+	size_t i, cap;
+
+	if ((s->lused + 1) * 2 > s->lcap) {
+		cap = s->lcap ? s->lcap * 2 : 1024;
+		if ((m = calloc(cap, sizeof *m)) == NULL)
+			return CAIRN_ENOMEM;
+		for (i = 0; i < s->lcap; i++)
+			if (s->lmap[i].key != NULL)
+				*lmap_slot(m, cap, s->lmap[i].key,
+				    s->lmap[i].len) = s->lmap[i];
+		free(s->lmap);
+		s->lmap = m;
+		s->lcap = cap;
+	}
+	l = lmap_slot(s->lmap, s->lcap, k, n);
+	if (l->key == NULL) {
+		if ((l->key = malloc(n)) == NULL)
+			return CAIRN_ENOMEM;
+		memcpy(l->key, k, n);
+		l->len = n;
+		l->first = seq;
+		s->lused++;
+	}
+	l->seq = seq;
+	return 0;
+}
+
+/* lmap_put, and account_span's record for k (through scur) to match. */
+static int
+lmap_add(cairn_store *s, MDB_cursor *scur, const uint8_t *k, size_t n,
+    uint64_t seq)
+{
+	struct lslot *l;
+	uint8_t span[16];
+	MDB_val kv, v;
+	int rc;
+
+	if ((rc = lmap_put(s, k, n, seq)) != 0)
+		return rc;
+	l = lmap_slot(s->lmap, s->lcap, k, n);
+	cairn_put_be64(span, l->first);
+	cairn_put_be64(span + 8, seq);
+	val(&kv, k, n);
+	val(&v, span, sizeof span);
+	return mdb_cursor_put(scur, &kv, &v, 0);
+}
+
+/* Reads account_log into lmap and lcount (the writer's, in txn). */
+static int
+lmap_load(cairn_store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	lmap_clear(s);
+	s->lcount = 0;
+	if ((rc = mdb_cursor_open(txn, s->account_log, &c)) != 0)
+		return mdbrc(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size < 2 || v.mv_size > 512) {
+			mdb_cursor_close(c);
+			return CAIRN_ECORRUPT;
+		}
+		if ((rc = lmap_put(s, v.mv_data, v.mv_size,
+		    cairn_get_be64(k.mv_data))) != 0) {
+			mdb_cursor_close(c);
+			return rc;
+		}
+		s->lcount++;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return mdbrc(rc);
+	s->lvalid = 1;
+	return 0;
+}
+
+/* After an aborted write transaction: what the writer remembers of the
+ * accounts' heads is read again from the store. */
+static void
+forget_heads(cairn_store *s)
+{
+	acache_clear(s);
+	lmap_clear(s);
+	s->lvalid = 0;
+}
+
+static void
 store_free(cairn_store *s)
 {
 	if (s == NULL)
 		return;
 	acache_clear(s);
+	lmap_clear(s);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	if (s->lockfd >= 0)
@@ -480,7 +651,7 @@ env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
 		return EEXIST;
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 10)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 254)) != 0)
 		return mdbrc(rc);
 	if (!create && sb.st_size > 0 && (uint64_t)sb.st_size > s->map_size)
@@ -510,6 +681,22 @@ env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
 		}
 		return rc;
 	}
+	/* Stores made before account_log get it from their first writer. */
+	rc = mdb_dbi_open(txn, "account_log", s->rdonly ? 0 : MDB_CREATE,
+	    &s->account_log);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return mdbrc(rc);
+	}
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "account_span", s->rdonly ? 0 :
+		    MDB_CREATE, &s->account_span);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return mdbrc(rc);
+	}
+	s->has_log = rc == 0;
+	s->log_max = o && o->account_log_max ? o->account_log_max : LOG_MAX;
 	return mdbrc(mdb_txn_commit(txn));
 }
 
@@ -1043,6 +1230,7 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
 	struct nodectx nc = { s, txn };
 	struct ahead *a;
 	uint8_t kb[512 + 8];
+	uint64_t seq;
 	size_t n;
 	MDB_val k, v;
 	int rc;
@@ -1051,8 +1239,12 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
 		memcpy(out, a->leaf, CAIRN_HASH_LEN);
 		return 0;
 	}
-	/* The last key with this prefix: step back from just past it. */
 	n = akey(account, kb);
+
+	/* The newest entries' accounts are in account_log (lmap). */
+	if (lmap_get(s, kb, n, &seq) == 0)
+		return getnode(&nc, 0, seq, out);
+	/* The last key with this prefix: step back from just past it. */
 	memset(kb + n, 0xff, 8);
 	val(&k, kb, n + 8);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -1070,6 +1262,90 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
 	return getnode(&nc, 0, cairn_get_be64((uint8_t *)k.mv_data + n), out);
 }
 
+/* One account_log record, while the log is merged. */
+struct lrec {
+	const uint8_t	*k;		/* akey(), in the map */
+	size_t		 n;
+	uint64_t	 seq;
+};
+
+static int
+lrec_cmp(const void *a, const void *b)
+{
+	const struct lrec *x = a, *y = b;
+	size_t m = x->n < y->n ? x->n : y->n;
+	int c = memcmp(x->k, y->k, m);
+
+	if (c != 0)
+		return c;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Moves every account_log record into by_account (through acur), sorted
+ * so that each leaf page of by_account is written once, and empties the
+ * log, inside the write transaction txn. */
+static int
+log_merge(cairn_store *s, MDB_txn *txn, MDB_cursor *acur)
+{
+	struct lrec *r, *nr;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t kb[512 + 8];
+	size_t i, n = 0, cap = s->lcount > 0 ? s->lcount : 64;
+	int rc, bad = 0;
+
+	if ((r = calloc(cap, sizeof *r)) == NULL)
+		return CAIRN_ENOMEM;
+	if ((rc = mdb_cursor_open(txn, s->account_log, &c)) != 0) {
+		free(r);
+		return mdbrc(rc);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size < 2 || v.mv_size > 512) {
+			bad = CAIRN_ECORRUPT;
+			break;
+		}
+		if (n == cap) {
+			if ((nr = realloc(r, 2 * cap * sizeof *r)) == NULL) {
+				bad = CAIRN_ENOMEM;
+				break;
+			}
+			r = nr;
+			cap *= 2;
+		}
+		r[n].k = v.mv_data;
+		r[n].n = v.mv_size;
+		r[n].seq = cairn_get_be64(k.mv_data);
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (bad != 0 || rc != MDB_NOTFOUND) {
+		free(r);
+		return bad != 0 ? bad : mdbrc(rc);
+	}
+	qsort(r, n, sizeof *r, lrec_cmp);
+	for (i = 0, rc = 0; i < n && rc == 0; i++) {
+		memcpy(kb, r[i].k, r[i].n);
+		cairn_put_be64(kb + r[i].n, r[i].seq);
+		val(&k, kb, r[i].n + 8);
+		val(&v, "", 0);
+		rc = mdb_cursor_put(acur, &k, &v, 0);
+	}
+	free(r);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->account_log, 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->account_span, 0);
+	if (rc != 0)
+		return mdbrc(rc);
+	lmap_clear(s);
+	s->lcount = 0;
+	return 0;
+}
+
 /*
  * Appends a batch inside the write transaction txn, advancing the writer's
  * state (which the caller restores if txn is aborted); *receivedp gets the
@@ -1082,6 +1358,7 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	struct emitctx ec = { txn, s, NULL };
 	struct cairn_buf kb = { 0 };
 	MDB_cursor *acur = NULL, *ecur = NULL, *tcur = NULL, *icur = NULL;
+	MDB_cursor *lcur = NULL, *scur = NULL;
 	MDB_val k, v;
 	uint8_t aprev[CAIRN_HASH_LEN], sha[CAIRN_HASH_LEN], sb[8], tk[17];
 	uint8_t hb[8 + CAIRN_HASH_LEN];
@@ -1099,6 +1376,12 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 	    (rc = mdb_cursor_open(txn, s->nodes, &ec.ncur)) != 0 ||
 	    (rc = mdb_cursor_open(txn, s->by_time, &tcur)) != 0 ||
 	    (rc = mdb_cursor_open(txn, s->event_ids, &icur)) != 0)
+		goto abort;
+	/* A writer's open made account_log (even in an older store). */
+	if ((!s->lvalid && (rc = lmap_load(s, txn)) != 0) ||
+	    (s->lcount >= s->log_max && (rc = log_merge(s, txn, acur)) != 0) ||
+	    (rc = mdb_cursor_open(txn, s->account_log, &lcur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->account_span, &scur)) != 0)
 		goto abort;
 	/* received never decreases along seq, even if the clock steps back. */
 	received = now_us();
@@ -1160,11 +1443,13 @@ append_in(cairn_store *s, MDB_txn *txn, cairn_event *const *evs, size_t n,
 			uint8_t akb[512 + 8];
 			size_t an = akey(e->account, akb);
 
-			memcpy(akb + an, sb, 8);
-			val(&k, akb, an + 8);
-			val(&v, "", 0);
-			if ((rc = mdb_cursor_put(acur, &k, &v, 0)) != 0)
+			/* Into by_account with the log's next merge. */
+			val(&k, sb, 8);
+			val(&v, akb, an);
+			if ((rc = mdb_cursor_put(lcur, &k, &v, MDB_APPEND)) != 0 ||
+			    (rc = lmap_add(s, scur, akb, an, seq)) != 0)
 				goto abort;
+			s->lcount++;
 			acache_put(s, e->account, seq, rcpt[i].leaf);
 		}
 		tk[0] = (uint8_t)e->stream;
@@ -1199,6 +1484,8 @@ abort:
 	mdb_cursor_close(ec.ncur);
 	mdb_cursor_close(tcur);
 	mdb_cursor_close(icur);
+	mdb_cursor_close(lcur);
+	mdb_cursor_close(scur);
 	cairn_buf_free(&kb);
 	return rc;
 }
@@ -1277,7 +1564,7 @@ cairn_store_append(cairn_store *s, cairn_event *const *evs, size_t n,
 		if (rc == 0)
 			return 0;
 		s->st = saved;	/* the transaction was aborted: so is our state */
-		acache_clear(s);
+		forget_heads(s);
 		if (rc != MDB_MAP_FULL)
 			break;
 		if ((rc = grow(s)) != 0)
@@ -1551,10 +1838,15 @@ cairn_iter_account(cairn_store *s, const char *account, cairn_iter **out)
 		return CAIRN_EINVAL;
 	if ((rc = iter_new(s, ITER_ACCOUNT, &it)) != 0)
 		return rc;
-	if ((it->account = strdup(account)) == NULL ||
-	    (rc = mdb_cursor_open(it->txn, s->by_account, &it->cur)) != 0) {
+	if ((it->account = strdup(account)) == NULL) {
 		cairn_iter_free(it);
-		return it->account ? mdbrc(rc) : CAIRN_ENOMEM;
+		return CAIRN_ENOMEM;
+	}
+	if ((rc = mdb_cursor_open(it->txn, s->by_account, &it->cur)) != 0 ||
+	    (s->has_log &&
+	    (rc = mdb_cursor_open(it->txn, s->account_log, &it->lcur)) != 0)) {
+		cairn_iter_free(it);
+		return mdbrc(rc);
 	}
 	*out = it;
 	return 0;
@@ -1608,22 +1900,86 @@ iter_renew(cairn_iter *it, int force)
 		return mdbrc(rc);
 	if (it->cur != NULL && (rc = mdb_cursor_renew(it->txn, it->cur)) != 0)
 		return mdbrc(rc);
+	if (it->lcur != NULL && (rc = mdb_cursor_renew(it->txn, it->lcur)) != 0)
+		return mdbrc(rc);
 	if (it->pr != NULL)
 		direct_root(it->s, it->txn, it->pr);
 	return 1;	/* the cursor must be positioned again */
 }
 
-/* The next seq of account from the by_account index at cur: from the
- * first key >= account || *next when *started is 0 (resumes too). */
+/* The first and last seq of account key k in account_log, from
+ * account_span in txn: 0, or CAIRN_ENOTFOUND when the log holds none. */
 static int
-account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
-    int *started, uint64_t *seq)
+log_span(MDB_txn *txn, MDB_dbi span, const uint8_t *k, size_t n,
+    uint64_t *first, uint64_t *last)
+{
+	MDB_val kv, v;
+	int rc;
+
+	val(&kv, k, n);
+	if ((rc = mdb_get(txn, span, &kv, &v)) != 0)
+		return mdbrc(rc);
+	if (v.mv_size != 16)
+		return CAIRN_ECORRUPT;
+	*first = cairn_get_be64(v.mv_data);
+	*last = cairn_get_be64((uint8_t *)v.mv_data + 8);
+	return 0;
+}
+
+/* The first seq >= *next in account_log (at lcur) whose account key is k;
+ * from *next when *started is 2, else resumes (3). */
+static int
+log_seq(const uint8_t *k, size_t n, MDB_cursor *lcur, MDB_dbi span,
+    uint64_t *next, int *started, uint64_t *seq)
+{
+	MDB_val lk, lv;
+	uint64_t first, last, at;
+	uint8_t sb[8];
+	int rc;
+
+	if ((rc = log_span(mdb_cursor_txn(lcur), span, k, n, &first,
+	    &last)) != 0)
+		return rc;
+	if (*next > last)
+		return CAIRN_ENOTFOUND;
+	if (*started == 2) {
+		cairn_put_be64(sb, *next > first ? *next : first);
+		val(&lk, sb, 8);
+		rc = mdb_cursor_get(lcur, &lk, &lv, MDB_SET_RANGE);
+		*started = 3;
+	} else
+		rc = mdb_cursor_get(lcur, &lk, &lv, MDB_NEXT);
+	for (; rc == 0; rc = mdb_cursor_get(lcur, &lk, &lv, MDB_NEXT)) {
+		if (lk.mv_size != 8)
+			return CAIRN_ECORRUPT;
+		if ((at = cairn_get_be64(lk.mv_data)) > last)
+			return CAIRN_ENOTFOUND;
+		if (lv.mv_size == n && memcmp(lv.mv_data, k, n) == 0) {
+			*seq = at;
+			*next = at + 1;
+			return 0;
+		}
+	}
+	return mdbrc(rc);
+}
+
+/*
+ * The next seq of account: from by_account at cur, then, once it has no
+ * more, from account_log at lcur (NULL: a store without one), whose seqs
+ * all follow by_account's.  *started: 0 starts at the first seq >= *next;
+ * the call then resumes where the last one stopped.
+ */
+static int
+account_seq(const char *account, MDB_cursor *cur, MDB_cursor *lcur,
+    MDB_dbi span, uint64_t *next, int *started, uint64_t *seq)
 {
 	MDB_val k, v;
 	uint8_t kb[512 + 8];
 	size_t n = akey(account, kb);
 	int rc;
 
+	if (*started >= 2)
+		return log_seq(kb, n, lcur, span, next, started, seq);
 	if (!*started) {
 		cairn_put_be64(kb + n, *next);
 		val(&k, kb, n + 8);
@@ -1631,13 +1987,17 @@ account_seq(const char *account, MDB_cursor *cur, uint64_t *next,
 		*started = 1;
 	} else
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	if (rc != 0)
+	if (rc != 0 && rc != MDB_NOTFOUND)
 		return mdbrc(rc);
-	if (k.mv_size != n + 8 || memcmp(k.mv_data, kb, n) != 0)
+	if (rc == 0 && k.mv_size == n + 8 && memcmp(k.mv_data, kb, n) == 0) {
+		*seq = cairn_get_be64((uint8_t *)k.mv_data + n);
+		*next = *seq + 1;
+		return 0;
+	}
+	if (lcur == NULL)
 		return CAIRN_ENOTFOUND;
-	*seq = cairn_get_be64((uint8_t *)k.mv_data + n);
-	*next = *seq + 1;
-	return 0;
+	*started = 2;
+	return log_seq(kb, n, lcur, span, next, started, seq);
 }
 
 /* mdb.c's MDB_MAGIC and MDB_DATA_VERSION, in a meta page after its
@@ -1753,7 +2113,9 @@ ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b,
 		if ((rc = rtxn(it->s, &a->wtxn)) != 0)
 			return rc;
 		if ((rc = mdb_cursor_open(a->wtxn, it->s->by_account,
-		    &a->wcur)) != 0)
+		    &a->wcur)) != 0 || (it->s->has_log &&
+		    (rc = mdb_cursor_open(a->wtxn, it->s->account_log,
+		    &a->wlcur)) != 0))
 			return mdbrc(rc);
 		if (it->pr != NULL &&
 		    (rc = direct_new(it->s, a->wtxn, &a->wpr)) != 0)
@@ -1761,7 +2123,9 @@ ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b,
 	} else {
 		mdb_txn_reset(a->wtxn);
 		if ((rc = mdb_txn_renew(a->wtxn)) != 0 ||
-		    (rc = mdb_cursor_renew(a->wtxn, a->wcur)) != 0)
+		    (rc = mdb_cursor_renew(a->wtxn, a->wcur)) != 0 ||
+		    (a->wlcur != NULL &&
+		    (rc = mdb_cursor_renew(a->wtxn, a->wlcur)) != 0))
 			return mdbrc(rc);
 		if (a->wpr != NULL)
 			direct_root(it->s, a->wtxn, a->wpr);
@@ -1769,8 +2133,8 @@ ahead_collect(cairn_iter *it, struct readahead *a, struct ablock *b,
 	b->n = b->pos = 0;
 	b->rc = 0;
 	while (b->n < AHEAD_BLOCK) {
-		rc = account_seq(it->account, a->wcur, &a->next, &started,
-		    &b->seq[b->n]);
+		rc = account_seq(it->account, a->wcur, a->wlcur,
+		    it->s->account_span, &a->next, &started, &b->seq[b->n]);
 		if (rc == CAIRN_ENOTFOUND) {
 			*ended = 1;
 			break;
@@ -2026,6 +2390,8 @@ ahead_free(struct readahead *a)
 	}
 	if (a->wcur != NULL)
 		mdb_cursor_close(a->wcur);
+	if (a->wlcur != NULL)
+		mdb_cursor_close(a->wlcur);
 	if (a->wtxn != NULL)
 		mdb_txn_abort(a->wtxn);
 	direct_free(a->wpr);
@@ -2056,8 +2422,8 @@ cairn_iter_next(cairn_iter *it, struct cairn_entry *e)
 	case ITER_ACCOUNT:
 		if (it->ahead != NULL)
 			return ahead_next(it, e);
-		if ((rc = account_seq(it->account, it->cur, &it->next,
-		    &it->started, &seq)) != 0)
+		if ((rc = account_seq(it->account, it->cur, it->lcur,
+		    it->s->account_span, &it->next, &it->started, &seq)) != 0)
 			return rc;
 		break;
 	case ITER_STREAM:
@@ -2120,12 +2486,55 @@ cairn_iter_leaf(cairn_iter *it, uint64_t seq, uint8_t out[CAIRN_HASH_LEN])
 	return 0;
 }
 
+/* The newest seq < from (back) or the oldest >= from (!back) of the
+ * account key k in account_log at c, looked for only between its first and
+ * last there (account_span): 0, or CAIRN_ENOTFOUND. */
+static int
+log_step(MDB_cursor *c, MDB_dbi span, const uint8_t *k, size_t n,
+    uint64_t from, int back, uint64_t *seq)
+{
+	MDB_val lk, lv;
+	uint64_t first, last, at;
+	uint8_t sb[8];
+	int rc, op = back ? MDB_PREV : MDB_NEXT;
+
+	if ((rc = log_span(mdb_cursor_txn(c), span, k, n, &first, &last)) != 0)
+		return rc;
+	if (back ? from <= first : from > last)
+		return CAIRN_ENOTFOUND;
+	/* Back: the record before from (or before last's successor). */
+	if (back)
+		cairn_put_be64(sb, from > last ? last + 1 : from);
+	else
+		cairn_put_be64(sb, from > first ? from : first);
+	val(&lk, sb, 8);
+	rc = mdb_cursor_get(c, &lk, &lv, MDB_SET_RANGE);
+	if (back) {
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &lk, &lv, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+	}
+	for (; rc == 0; rc = mdb_cursor_get(c, &lk, &lv, op)) {
+		if (lk.mv_size != 8)
+			return CAIRN_ECORRUPT;
+		at = cairn_get_be64(lk.mv_data);
+		if (back ? at < first : at > last)
+			return CAIRN_ENOTFOUND;
+		if (lv.mv_size == n && memcmp(lv.mv_data, k, n) == 0) {
+			*seq = at;
+			return 0;
+		}
+	}
+	return mdbrc(rc);
+}
+
 static int
 account_step(cairn_store *s, const char *account, uint64_t from, int back,
     uint64_t *seq)
 {
 	MDB_txn *txn;
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL, *lcur = NULL;
 	MDB_val k, v;
 	uint8_t kb[512 + 8];
 	size_t n;
@@ -2136,10 +2545,18 @@ account_step(cairn_store *s, const char *account, uint64_t from, int back,
 	n = akey(account, kb);
 	if ((rc = rtxn(s, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->by_account, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return mdbrc(rc);
+	if ((rc = mdb_cursor_open(txn, s->by_account, &cur)) != 0 ||
+	    (s->has_log &&
+	    (rc = mdb_cursor_open(txn, s->account_log, &lcur)) != 0)) {
+		rc = mdbrc(rc);
+		goto out;
 	}
+	/* account_log's seqs all follow by_account's: going back, the log
+	 * first; going forward, the log after by_account. */
+	if (back && lcur != NULL &&
+	    (rc = log_step(lcur, s->account_span, kb, n, from, 1, seq)) !=
+	    CAIRN_ENOTFOUND)
+		goto out;
 	/* back: the key before prefix||from; else the first >= prefix||from. */
 	cairn_put_be64(kb + n, from);
 	val(&k, kb, n + 8);
@@ -2156,9 +2573,16 @@ account_step(cairn_store *s, const char *account, uint64_t from, int back,
 		else
 			*seq = cairn_get_be64((uint8_t *)k.mv_data + n);
 	}
-	mdb_cursor_close(cur);
+	rc = mdbrc(rc);
+	if (!back && rc == CAIRN_ENOTFOUND && lcur != NULL)
+		rc = log_step(lcur, s->account_span, kb, n, from, 0, seq);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (lcur != NULL)
+		mdb_cursor_close(lcur);
 	mdb_txn_abort(txn);
-	return mdbrc(rc);
+	return rc;
 }
 
 int
@@ -2207,6 +2631,8 @@ cairn_iter_free(cairn_iter *it)
 	ahead_free(it->ahead);
 	if (it->cur != NULL)
 		mdb_cursor_close(it->cur);
+	if (it->lcur != NULL)
+		mdb_cursor_close(it->lcur);
 	if (it->txn != NULL)
 		mdb_txn_abort(it->txn);
 	free(it->account);
@@ -2493,7 +2919,7 @@ cairn_store_rotate(cairn_store *s, const uint8_t old_sk[64],
 		if (rc == 0)
 			break;
 		s->st = saved;	/* the transaction was aborted: so is our state */
-		acache_clear(s);
+		forget_heads(s);
 		if (rc != MDB_MAP_FULL || (rc = grow(s)) != 0)
 			break;
 	}

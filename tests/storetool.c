@@ -248,15 +248,16 @@ do_flip(const char *dir, uint64_t seq)
 }
 
 /* unindex DIR ACCOUNT SEQ: deletes entry SEQ from ACCOUNT's index, as if
- * the entry had been removed from the account's history (raw LMDB). */
+ * the entry had been removed from the account's history (raw LMDB): from
+ * by_account, or from account_log where the newest entries' accounts are. */
 static int
 do_unindex(const char *dir, const char *account, uint64_t seq)
 {
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k;
-	uint8_t kb[512];
+	MDB_dbi dbi, log;
+	MDB_val k, v;
+	uint8_t kb[512], sb[8];
 	size_t n = strlen(account);
 	int rc;
 
@@ -268,8 +269,19 @@ do_unindex(const char *dir, const char *account, uint64_t seq)
 	cairn_put_be64(kb + n + 1, seq);
 	k.mv_data = kb;
 	k.mv_size = n + 9;
-	if ((rc = mdb_del(txn, dbi, &k, NULL)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0)
+	rc = mdb_del(txn, dbi, &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		cairn_put_be64(sb, seq);
+		k.mv_data = sb;
+		k.mv_size = 8;
+		if ((rc = mdb_dbi_open(txn, "account_log", 0, &log)) == 0 &&
+		    (rc = mdb_get(txn, log, &k, &v)) == 0 &&
+		    (v.mv_size != n + 1 || memcmp(v.mv_data, kb, n + 1) != 0))
+			rc = MDB_NOTFOUND;	/* another account's entry */
+		if (rc == 0)
+			rc = mdb_del(txn, log, &k, NULL);
+	}
+	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0)
 		die("unindex", rc);
 	mdb_env_close(env);
 	return 0;

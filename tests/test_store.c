@@ -176,6 +176,127 @@ START_TEST(test_receipts_and_chains)
 }
 END_TEST
 
+/*
+ * The newest entries' accounts wait in account_log and move into by_account
+ * together once the log is full (here at 7): every account's history,
+ * stepping both ways and the account_prev chain stay whole across many
+ * merges, a reopen (the writer reads the log again) and a refused batch
+ * (what it did to the writer's memory is forgotten), for the writer and
+ * for a read-only reader.
+ */
+START_TEST(test_account_log)
+{
+	static const char *accts[4] = { "acct-0", "acct-1", "acct-2", "late" };
+	static const uint8_t zero[32];
+	struct cairn_store_opts o;
+	struct cairn_verify_report rep;
+	struct cairn_receipt r[5];
+	struct cairn_entry en;
+	uint64_t want[4][64], seq, got;
+	uint8_t leaf[256][32];
+	size_t nwant[4] = { 0 }, a, k, failed;
+	cairn_event *e[5];
+	cairn_store *s, *ro;
+	cairn_iter *it;
+	char id[32];
+	int i, j, nb, round, ev_no = 0;
+	json_t *js;
+
+	memset(&o, 0, sizeof o);
+	o.account_log_max = 7;
+	ck_assert_int_eq(cairn_store_open(dir, &o, 0, &s), 0);
+	for (i = 0; i < 60; i++) {
+		if (i == 30) {	/* the writer starts again mid-log */
+			cairn_store_close(s);
+			ck_assert_int_eq(cairn_store_open(dir, &o, 0, &s), 0);
+		}
+		if (i == 40) {
+			/* Events for two accounts, then a changed re-send: the
+			 * batch is refused and nothing of it counts. */
+			e[0] = ev("src", "x-1", "acct-1", "n");
+			e[1] = ev("src", "x-2", "acct-2", "n");
+			e[2] = ev("src", "e0", "acct-0", "changed");
+			ck_assert_int_eq(cairn_store_append(s, e, 3, r, &failed),
+			    CAIRN_ECONFLICT);
+			for (j = 0; j < 3; j++)
+				cairn_event_free(e[j]);
+		}
+		nb = i % 4 + 1;
+		for (j = 0; j < nb; j++) {
+			a = (size_t)(ev_no % 7 == 3 && i > 45 ? 3 : ev_no % 3);
+			snprintf(id, sizeof id, "e%d", ev_no++);
+			e[j] = ev("src", id, accts[a], "n");
+		}
+		ck_assert_int_eq(cairn_store_append(s, e, (size_t)nb, r, NULL), 0);
+		for (j = 0; j < nb; j++) {
+			cairn_event_free(e[j]);
+			ck_assert_uint_lt(r[j].seq, 256);
+			memcpy(leaf[r[j].seq], r[j].leaf, 32);
+		}
+		for (j = 0, k = (size_t)(ev_no - nb); j < nb; j++, k++) {
+			a = (size_t)(k % 7 == 3 && i > 45 ? 3 : k % 3);
+			ck_assert_uint_lt(nwant[a], 64);
+			want[a][nwant[a]++] = r[j].seq;
+		}
+	}
+	ck_assert_uint_gt(nwant[3], 0);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &ro), 0);
+	for (round = 0; round < 3; round++) {
+		cairn_store *h = round == 1 ? ro : s;
+
+		for (a = 0; a < 4; a++) {
+			/* The plain iterator, and (round 2) reading ahead. */
+			ck_assert_int_eq(cairn_iter_account(h, accts[a], &it), 0);
+			if (round == 2)
+				ck_assert_int_eq(cairn_iter_ahead(it), 0);
+			for (k = 0; cairn_iter_next(it, &en) == 0; k++) {
+				ck_assert_uint_lt(k, nwant[a]);
+				ck_assert_uint_eq(en.seq, want[a][k]);
+			}
+			ck_assert_uint_eq(k, nwant[a]);
+			cairn_iter_free(it);
+			/* Stepping forward from each, and back from each. */
+			for (k = 0; k + 1 < nwant[a]; k++) {
+				ck_assert_int_eq(cairn_store_account_after(h,
+				    accts[a], want[a][k], &got), 0);
+				ck_assert_uint_eq(got, want[a][k + 1]);
+				ck_assert_int_eq(cairn_store_account_before(h,
+				    accts[a], want[a][k + 1], &got), 0);
+				ck_assert_uint_eq(got, want[a][k]);
+			}
+			ck_assert_int_eq(cairn_store_account_after(h, accts[a],
+			    want[a][nwant[a] - 1], &got), CAIRN_ENOTFOUND);
+			ck_assert_int_eq(cairn_store_account_before(h, accts[a],
+			    want[a][0], &got), CAIRN_ENOTFOUND);
+			ck_assert_int_eq(cairn_store_account_before(h, accts[a],
+			    UINT64_MAX, &got), 0);
+			ck_assert_uint_eq(got, want[a][nwant[a] - 1]);
+		}
+	}
+	/* An account with no entry: nothing, from the log or by_account. */
+	ck_assert_int_eq(cairn_iter_account(s, "nobody", &it), 0);
+	ck_assert_int_eq(cairn_iter_next(it, &en), CAIRN_ENOTFOUND);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_store_account_before(s, "nobody", UINT64_MAX,
+	    &got), CAIRN_ENOTFOUND);
+	ck_assert_int_eq(cairn_store_account_after(s, "nobody", 0, &got),
+	    CAIRN_ENOTFOUND);
+	/* Each entry's account_prev is its account's entry before it. */
+	for (a = 0; a < 4; a++)
+		for (k = 0; k < nwant[a]; k++) {
+			seq = want[a][k];
+			js = entry_json(s, seq, NULL);
+			assert_hex(js, "account_prev", k ? leaf[want[a][k - 1]] :
+			    zero);
+			json_decref(js);
+		}
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	ck_assert_int_eq(rep.failed, 0);
+	cairn_store_close(ro);
+	cairn_store_close(s);
+}
+END_TEST
+
 START_TEST(test_resend)
 {
 	struct cairn_receipt r1, r2, r3[3];
@@ -1107,6 +1228,7 @@ suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_receipts_and_chains);
 	tcase_add_test(tc, test_resend);
+	tcase_add_test(tc, test_account_log);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_iterators);
 	tcase_add_test(tc, test_iter_seek);
