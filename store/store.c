@@ -36,7 +36,10 @@
 #include "pgread.h"
 #include "rfc3339.h"
 
-#define FORMAT_VERSION	1
+/* 2: the account index is by_account and account_log together (a reader of
+ * format 1 would miss the log's entries from accounts' histories); a
+ * writer's open turns a format 1 store into 2. */
+#define FORMAT_VERSION	2
 #define DEFAULT_MAP	(1ULL << 30)
 #define DEFAULT_MAX	(1ULL << 40)
 #define RENEW_EVERY	65536	/* entries between read-transaction renewals */
@@ -617,6 +620,21 @@ store_free(cairn_store *s)
 	free(s);
 }
 
+/* A writer's open of a format 1 store: it now has account_log and
+ * account_span (empty), which is format 2. */
+static int
+upgrade(cairn_store *s, MDB_txn *txn, int create)
+{
+	uint8_t ver[8];
+	MDB_val v;
+
+	if (s->rdonly || create || meta_get(txn, s, "format", &v) != 0 ||
+	    v.mv_size != 8 || cairn_get_be64(v.mv_data) != 1)
+		return 0;
+	cairn_put_be64(ver, FORMAT_VERSION);
+	return mdbrc(meta_put(txn, s, "format", ver, sizeof ver));
+}
+
 /* Opens the LMDB environment; create makes the databases. */
 static int
 env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
@@ -696,6 +714,10 @@ env_open(cairn_store *s, const struct cairn_store_opts *o, int create)
 		return mdbrc(rc);
 	}
 	s->has_log = rc == 0;
+	if ((rc = upgrade(s, txn, create)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
 	s->log_max = o && o->account_log_max ? o->account_log_max : LOG_MAX;
 	return mdbrc(mdb_txn_commit(txn));
 }
@@ -711,10 +733,17 @@ load_meta(cairn_store *s, MDB_txn *txn)
 		detail(s, "%s: not a Cairn store (no format version)", s->dir);
 		return CAIRN_EFORMAT;
 	}
-	if (cairn_get_be64(v.mv_data) != FORMAT_VERSION) {
+	/* Format 1 only where a reader opened a store no writer has opened
+	 * since: it has no account_log, by_account holds everything. */
+	if (cairn_get_be64(v.mv_data) != FORMAT_VERSION &&
+	    !(cairn_get_be64(v.mv_data) == 1 && s->rdonly && !s->has_log)) {
 		detail(s, "%s: store format %llu, this build reads %d", s->dir,
 		    (unsigned long long)cairn_get_be64(v.mv_data), FORMAT_VERSION);
 		return CAIRN_EVERSION;
+	}
+	if (cairn_get_be64(v.mv_data) >= 2 && !s->has_log) {
+		detail(s, "%s: account_log or account_span is missing", s->dir);
+		return CAIRN_EFORMAT;
 	}
 	if ((rc = meta_get(txn, s, "origin", &v)) != 0 ||
 	    v.mv_size == 0 || v.mv_size >= sizeof s->origin)

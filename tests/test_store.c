@@ -904,7 +904,7 @@ raw_put(const char *d, const char *db, const void *key, size_t klen,
 	MDB_val k, v;
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
-	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 10), 0);
 	ck_assert_int_eq(mdb_env_open(env, d, MDB_NOTLS, 0600), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
@@ -1084,6 +1084,113 @@ START_TEST(test_key_rotation)
 }
 END_TEST
 
+/* Raw LMDB (test only): deletes database db, and sets the store's format. */
+static void
+raw_drop(const char *d, const char *db)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 10), 0);
+	ck_assert_int_eq(mdb_env_open(env, d, MDB_NOTLS, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+set_format(const char *d, uint64_t v)
+{
+	uint8_t b[8];
+
+	cairn_put_be64(b, v);
+	raw_put(d, "meta", "format", 6, b, 8);
+}
+
+/*
+ * A store of format 1 (everything in by_account, no account_log): a reader
+ * takes it as it is; a writer's open turns it into format 2 and goes on
+ * with the account_prev chain; a format it does not know is refused, as
+ * an older build refuses format 2.
+ */
+START_TEST(test_format_upgrade)
+{
+	static const char stop[] = "{\"id\":\"stop-1\",\"type\":\"system.stop\","
+	    "\"time\":\"2026-11-29T08:00:00Z\",\"reason\":\"test\"}";
+	struct cairn_store_opts o;
+	struct cairn_verify_report rep;
+	struct cairn_receipt r[4], rs;
+	struct cairn_verr err[4];
+	struct cairn_entry en;
+	cairn_event *e;
+	cairn_store *s;
+	cairn_iter *it;
+	uint64_t got;
+	size_t k, nerr;
+	json_t *js;
+	char id[16];
+	int i;
+
+	memset(&o, 0, sizeof o);
+	o.account_log_max = 1;
+	ck_assert_int_eq(cairn_store_open(dir, &o, 0, &s), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "v%d", i);
+		r[i] = append1(s, "src", id, "acct-v", "n");
+	}
+	/* An entry without an account: its batch first merges the log. */
+	ck_assert_int_eq(cairn_event_prepare(cat, "src", (const uint8_t *)stop,
+	    sizeof stop - 1, CAIRN_EVENT_SYSTEM, &e, err, 4, &nerr), 0);
+	ck_assert_int_eq(cairn_store_append(s, &e, 1, &rs, NULL), 0);
+	cairn_event_free(e);
+	cairn_store_close(s);
+	/* What an older build left: no account_log, format 1. */
+	raw_drop(dir, "account_log");
+	raw_drop(dir, "account_span");
+	set_format(dir, 1);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s), 0);
+	ck_assert_int_eq(cairn_iter_account(s, "acct-v", &it), 0);
+	for (k = 0; cairn_iter_next(it, &en) == 0; k++)
+		ck_assert_uint_eq(en.seq, r[k].seq);
+	ck_assert_uint_eq(k, 3);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_store_account_before(s, "acct-v", UINT64_MAX,
+	    &got), 0);
+	ck_assert_uint_eq(got, r[2].seq);
+	cairn_store_close(s);
+	/* A format this build does not know. */
+	set_format(dir, 3);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s),
+	    CAIRN_EVERSION);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), CAIRN_EVERSION);
+	set_format(dir, 1);
+	/* The writer upgrades, and the next entry links to the last one. */
+	ck_assert_int_eq(cairn_store_open(dir, NULL, 0, &s), 0);
+	r[3] = append1(s, "src", "v3", "acct-v", "n");
+	js = entry_json(s, r[3].seq, NULL);
+	assert_hex(js, "account_prev", r[2].leaf);
+	json_decref(js);
+	ck_assert_int_eq(cairn_iter_account(s, "acct-v", &it), 0);
+	for (k = 0; cairn_iter_next(it, &en) == 0; k++)
+		ck_assert_uint_eq(en.seq, r[k].seq);
+	ck_assert_uint_eq(k, 4);
+	cairn_iter_free(it);
+	ck_assert_int_eq(cairn_store_verify(s, NULL, &rep), 0);
+	cairn_store_close(s);
+	/* Now format 2: a format 1 mark on a store with the log is refused
+	 * by readers (it could only come from tampering). */
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s), 0);
+	cairn_store_close(s);
+	set_format(dir, 1);
+	ck_assert_int_eq(cairn_store_open(dir, NULL, CAIRN_STORE_RDONLY, &s),
+	    CAIRN_EVERSION);
+}
+END_TEST
+
 START_TEST(test_forged_key_history)
 {
 	struct cairn_buf note = { 0 }, both = { 0 };
@@ -1229,6 +1336,7 @@ suite(void)
 	tcase_add_test(tc, test_receipts_and_chains);
 	tcase_add_test(tc, test_resend);
 	tcase_add_test(tc, test_account_log);
+	tcase_add_test(tc, test_format_upgrade);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_iterators);
 	tcase_add_test(tc, test_iter_seek);
