@@ -214,6 +214,10 @@ START_TEST(every_control_escape)
 	ck_assert_int_eq(cairn_cjson_add_string(&b, "\"\\/\x7f\xc3\xa9", 6),
 	    0);
 	ck_assert_str_eq((char *)b.p, "\"\\\"\\\\/\x7f\xc3\xa9\"");
+	/* A NUL is refused and nothing is added: the buffer reads as before. */
+	ck_assert_int_eq(cairn_cjson_add_string(&b, "x\"y\0b", 5),
+	    CAIRN_EINVAL);
+	ck_assert_str_eq((char *)b.p, "\"\\\"\\\\/\x7f\xc3\xa9\"");
 	ck_assert_int_eq(cairn_cjson_add_string(&b, "a\0b", 3), CAIRN_EINVAL);
 	ck_assert_int_eq(cairn_cjson_add_string(&b, "\xc3", 1), CAIRN_EUTF8);
 	ck_assert_int_eq(cairn_cjson_add_string(&b, "\xed\xa0\x80", 3),
