@@ -35,7 +35,7 @@ cairn_buf_reserve(struct cairn_buf *b, size_t extra)
 }
 
 int
-cairn_buf_add(struct cairn_buf *b, const void *d, size_t n)
+cairn_buf_add_grow(struct cairn_buf *b, const void *d, size_t n)
 {
 	int rc;
 
@@ -46,12 +46,6 @@ cairn_buf_add(struct cairn_buf *b, const void *d, size_t n)
 	b->len += n;
 	b->p[b->len] = 0;
 	return 0;
-}
-
-int
-cairn_buf_adds(struct cairn_buf *b, const char *s)
-{
-	return cairn_buf_add(b, s, strlen(s));
 }
 
 int

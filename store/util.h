@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cairn.h"
 
@@ -15,13 +16,34 @@ struct cairn_buf {
 };
 
 int	cairn_buf_reserve(struct cairn_buf *, size_t extra);
-int	cairn_buf_add(struct cairn_buf *, const void *, size_t);
-int	cairn_buf_adds(struct cairn_buf *, const char *);
+/* cairn_buf_add when the room must grow first. */
+int	cairn_buf_add_grow(struct cairn_buf *, const void *, size_t);
 int	cairn_buf_addc(struct cairn_buf *, uint8_t);
 int	cairn_buf_addu64(struct cairn_buf *, uint64_t);
 int	cairn_buf_printf(struct cairn_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	cairn_buf_free(struct cairn_buf *);
+
+/* Appends n bytes.  Inline: most appends fit the room there is (an entry
+ * is built from some thirty of them), and a literal's strlen is folded. */
+static inline int
+cairn_buf_add(struct cairn_buf *b, const void *d, size_t n)
+{
+	if (b->cap > b->len && n < b->cap - b->len) {
+		if (n != 0)
+			memcpy(b->p + b->len, d, n);
+		b->len += n;
+		b->p[b->len] = 0;
+		return 0;
+	}
+	return cairn_buf_add_grow(b, d, n);
+}
+
+static inline int
+cairn_buf_adds(struct cairn_buf *b, const char *s)
+{
+	return cairn_buf_add(b, s, strlen(s));
+}
 
 /* SHA-256 (nettle: uses the CPU's SHA extensions where present). */
 void	cairn_sha256(const void *, size_t, uint8_t out[CAIRN_HASH_LEN]);
