@@ -85,6 +85,7 @@ struct lslot {
 	uint8_t		*key;		/* akey(), NULL: free */
 	size_t		 len;
 	uint64_t	 first, seq;	/* oldest and newest in account_log */
+	size_t		 idx;		/* log_merge's order of the accounts */
 };
 
 struct cairn_store {
@@ -1291,88 +1292,120 @@ account_head(cairn_store *s, MDB_txn *txn, MDB_cursor *cur, const char *account,
 	return getnode(&nc, 0, cairn_get_be64((uint8_t *)k.mv_data + n), out);
 }
 
-/* One account_log record, while the log is merged. */
-struct lrec {
-	const uint8_t	*k;		/* akey(), in the map */
-	size_t		 n;
-	uint64_t	 seq;
-};
-
+/* Key order of two lmap slots (the accounts, while the log is merged). */
 static int
-lrec_cmp(const void *a, const void *b)
+lslot_cmp(const void *a, const void *b)
 {
-	const struct lrec *x = a, *y = b;
-	size_t m = x->n < y->n ? x->n : y->n;
-	int c = memcmp(x->k, y->k, m);
+	const struct lslot *x = *(const struct lslot *const *)a;
+	const struct lslot *y = *(const struct lslot *const *)b;
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, m);
 
 	if (c != 0)
 		return c;
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Moves every account_log record into by_account (through acur), sorted
- * so that each leaf page of by_account is written once, and empties the
- * log, inside the write transaction txn. */
+/*
+ * Moves every account_log record into by_account (through acur) and empties
+ * the log, inside the write transaction txn.  The postings are put account
+ * by account, in key order, each account's in seq order (a counting sort
+ * over lmap's accounts: the log is read in seq order), so that each leaf
+ * page of by_account is written once and each put finds its page from the
+ * last one.  lmap must hold the log's accounts.
+ */
 static int
 log_merge(cairn_store *s, MDB_txn *txn, MDB_cursor *acur)
 {
-	struct lrec *r, *nr;
-	MDB_cursor *c;
+	struct lslot **acc = NULL, *l;
+	size_t *start = NULL, *rec = NULL, i, j, na = 0, n = 0;
+	uint64_t *seqs = NULL;
+	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	uint8_t kb[512 + 8];
-	size_t i, n = 0, cap = s->lcount > 0 ? s->lcount : 64;
-	int rc, bad = 0;
+	int rc = 0;
 
-	if ((r = calloc(cap, sizeof *r)) == NULL)
-		return CAIRN_ENOMEM;
+	if (s->lcap == 0 || s->lcount == 0)
+		goto drop;
+	if ((acc = calloc(s->lused, sizeof *acc)) == NULL ||
+	    (start = calloc(s->lused + 1, sizeof *start)) == NULL ||
+	    (rec = calloc(s->lcount, sizeof *rec)) == NULL ||
+	    (seqs = calloc(s->lcount, sizeof *seqs)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < s->lcap; i++)
+		if (s->lmap[i].key != NULL && na < s->lused)
+			acc[na++] = &s->lmap[i];
+	qsort(acc, na, sizeof *acc, lslot_cmp);
+	for (i = 0; i < na; i++)
+		acc[i]->idx = i;
+	/* Each record's account, counted. */
 	if ((rc = mdb_cursor_open(txn, s->account_log, &c)) != 0) {
-		free(r);
-		return mdbrc(rc);
+		rc = mdbrc(rc);
+		goto out;
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8 || v.mv_size < 2 || v.mv_size > 512) {
-			bad = CAIRN_ECORRUPT;
+		if (n == s->lcount || k.mv_size != 8 || v.mv_size < 2 ||
+		    v.mv_size > 512)
 			break;
+		l = lmap_slot(s->lmap, s->lcap, v.mv_data, v.mv_size);
+		if (l->key == NULL)
+			break;
+		rec[n] = l->idx;
+		seqs[n++] = cairn_get_be64(k.mv_data);
+		start[l->idx + 1]++;
+	}
+	if (rc != MDB_NOTFOUND || n != s->lcount) {
+		rc = rc == 0 || rc == MDB_NOTFOUND ? CAIRN_ECORRUPT : mdbrc(rc);
+		goto out;
+	}
+	for (i = 0; i < na; i++)
+		start[i + 1] += start[i];
+	/* Placed by account, in seq order within each; rec is reused for
+	 * the positions. */
+	{
+		uint64_t *sorted;
+
+		if ((sorted = calloc(n, sizeof *sorted)) == NULL) {
+			rc = CAIRN_ENOMEM;
+			goto out;
 		}
-		if (n == cap) {
-			if ((nr = realloc(r, 2 * cap * sizeof *r)) == NULL) {
-				bad = CAIRN_ENOMEM;
-				break;
-			}
-			r = nr;
-			cap *= 2;
+		for (j = 0; j < n; j++)
+			sorted[start[rec[j]]++] = seqs[j];
+		free(seqs);
+		seqs = sorted;
+	}
+	for (i = 0, j = 0, rc = 0; i < na && rc == 0; i++) {
+		memcpy(kb, acc[i]->key, acc[i]->len);
+		for (; j < start[i] && rc == 0; j++) {
+			cairn_put_be64(kb + acc[i]->len, seqs[j]);
+			val(&k, kb, acc[i]->len + 8);
+			val(&v, "", 0);
+			rc = mdb_cursor_put(acur, &k, &v, 0);
 		}
-		r[n].k = v.mv_data;
-		r[n].n = v.mv_size;
-		r[n].seq = cairn_get_be64(k.mv_data);
-		n++;
 	}
-	mdb_cursor_close(c);
-	if (bad != 0 || rc != MDB_NOTFOUND) {
-		free(r);
-		return bad != 0 ? bad : mdbrc(rc);
+	if (rc != 0) {
+		rc = mdbrc(rc);
+		goto out;
 	}
-	qsort(r, n, sizeof *r, lrec_cmp);
-	for (i = 0, rc = 0; i < n && rc == 0; i++) {
-		memcpy(kb, r[i].k, r[i].n);
-		cairn_put_be64(kb + r[i].n, r[i].seq);
-		val(&k, kb, r[i].n + 8);
-		val(&v, "", 0);
-		rc = mdb_cursor_put(acur, &k, &v, 0);
+drop:
+	if ((rc = mdb_drop(txn, s->account_log, 0)) != 0 ||
+	    (rc = mdb_drop(txn, s->account_span, 0)) != 0) {
+		rc = mdbrc(rc);
+		goto out;
 	}
-	free(r);
-	if (rc == 0)
-		rc = mdb_drop(txn, s->account_log, 0);
-	if (rc == 0)
-		rc = mdb_drop(txn, s->account_span, 0);
-	if (rc != 0)
-		return mdbrc(rc);
 	lmap_clear(s);
 	s->lcount = 0;
-	return 0;
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(acc);
+	free(start);
+	free(rec);
+	free(seqs);
+	return rc;
 }
 
 /*
