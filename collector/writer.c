@@ -195,6 +195,18 @@ hand_over(struct writer *w, struct wreq *group)
 	pthread_mutex_unlock(&w->rmu);
 }
 
+/* Tells the reaper to end once it has handed out what it holds, and
+ * waits for it. */
+static void
+reaper_join(struct writer *w)
+{
+	pthread_mutex_lock(&w->rmu);
+	w->reaper_stop = 1;
+	pthread_cond_signal(&w->reap);
+	pthread_mutex_unlock(&w->rmu);
+	pthread_join(w->reaper, NULL);
+}
+
 static void *
 reaper_main(void *arg)
 {
@@ -426,11 +438,7 @@ writer_start(struct writer **out, cairn_store *s, const struct config *cfg,
 		return rc;
 	}
 	if ((rc = pthread_create(&w->thr, NULL, writer_main, w)) != 0) {
-		pthread_mutex_lock(&w->rmu);
-		w->reaper_stop = 1;
-		pthread_cond_signal(&w->reap);
-		pthread_mutex_unlock(&w->rmu);
-		pthread_join(w->reaper, NULL);
+		reaper_join(w);
 		cairn_catalog_free(w->cat);
 		free(w);
 		return rc;
@@ -689,11 +697,7 @@ writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thr, NULL);
 	/* The reaper tells the last groups' senders, then ends. */
-	pthread_mutex_lock(&w->rmu);
-	w->reaper_stop = 1;
-	pthread_cond_signal(&w->reap);
-	pthread_mutex_unlock(&w->rmu);
-	pthread_join(w->reaper, NULL);
+	reaper_join(w);
 	/* Everything accepted is committed: seal it with a checkpoint. */
 	if (w->size != w->cp_size)
 		checkpoint(w);

@@ -512,7 +512,9 @@ lmap_get(const cairn_store *s, const uint8_t *k, size_t n, uint64_t *seq)
 	return 0;
 }
 
-static int
+/* Records seq as the newest of account key k (and the first, if k is new);
+ * its slot, or NULL when out of memory. */
+static struct lslot *
 lmap_put(cairn_store *s, const uint8_t *k, size_t n, uint64_t seq)
 {
 	struct lslot *l, *m;
@@ -521,7 +523,7 @@ lmap_put(cairn_store *s, const uint8_t *k, size_t n, uint64_t seq)
 	if ((s->lused + 1) * 2 > s->lcap) {
 		cap = s->lcap ? s->lcap * 2 : 1024;
 		if ((m = calloc(cap, sizeof *m)) == NULL)
-			return CAIRN_ENOMEM;
+			return NULL;
 		for (i = 0; i < s->lcap; i++)
 			if (s->lmap[i].key != NULL)
 				*lmap_slot(m, cap, s->lmap[i].key,
@@ -533,14 +535,14 @@ lmap_put(cairn_store *s, const uint8_t *k, size_t n, uint64_t seq)
 	l = lmap_slot(s->lmap, s->lcap, k, n);
 	if (l->key == NULL) {
 		if ((l->key = malloc(n)) == NULL)
-			return CAIRN_ENOMEM;
+			return NULL;
 		memcpy(l->key, k, n);
 		l->len = n;
 		l->first = seq;
 		s->lused++;
 	}
 	l->seq = seq;
-	return 0;
+	return l;
 }
 
 /* lmap_put, and account_span's record for k (through scur) to match. */
@@ -551,11 +553,9 @@ lmap_add(cairn_store *s, MDB_cursor *scur, const uint8_t *k, size_t n,
 	struct lslot *l;
 	uint8_t span[16];
 	MDB_val kv, v;
-	int rc;
 
-	if ((rc = lmap_put(s, k, n, seq)) != 0)
-		return rc;
-	l = lmap_slot(s->lmap, s->lcap, k, n);
+	if ((l = lmap_put(s, k, n, seq)) == NULL)
+		return CAIRN_ENOMEM;
 	cairn_put_be64(span, l->first);
 	cairn_put_be64(span + 8, seq);
 	val(&kv, k, n);
@@ -581,10 +581,10 @@ lmap_load(cairn_store *s, MDB_txn *txn)
 			mdb_cursor_close(c);
 			return CAIRN_ECORRUPT;
 		}
-		if ((rc = lmap_put(s, v.mv_data, v.mv_size,
-		    cairn_get_be64(k.mv_data))) != 0) {
+		if (lmap_put(s, v.mv_data, v.mv_size,
+		    cairn_get_be64(k.mv_data)) == NULL) {
 			mdb_cursor_close(c);
-			return rc;
+			return CAIRN_ENOMEM;
 		}
 		s->lcount++;
 	}
@@ -1319,7 +1319,7 @@ log_merge(cairn_store *s, MDB_txn *txn, MDB_cursor *acur)
 {
 	struct lslot **acc = NULL, *l;
 	size_t *start = NULL, *rec = NULL, i, j, na = 0, n = 0;
-	uint64_t *seqs = NULL;
+	uint64_t *seqs = NULL, *sorted = NULL;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	uint8_t kb[512 + 8];
@@ -1330,7 +1330,8 @@ log_merge(cairn_store *s, MDB_txn *txn, MDB_cursor *acur)
 	if ((acc = calloc(s->lused, sizeof *acc)) == NULL ||
 	    (start = calloc(s->lused + 1, sizeof *start)) == NULL ||
 	    (rec = calloc(s->lcount, sizeof *rec)) == NULL ||
-	    (seqs = calloc(s->lcount, sizeof *seqs)) == NULL) {
+	    (seqs = calloc(s->lcount, sizeof *seqs)) == NULL ||
+	    (sorted = calloc(s->lcount, sizeof *sorted)) == NULL) {
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -1361,26 +1362,16 @@ log_merge(cairn_store *s, MDB_txn *txn, MDB_cursor *acur)
 		rc = rc == 0 || rc == MDB_NOTFOUND ? CAIRN_ECORRUPT : mdbrc(rc);
 		goto out;
 	}
+	/* Placed by account, in seq order within each: start[i] ends as the
+	 * end of account i's run. */
 	for (i = 0; i < na; i++)
 		start[i + 1] += start[i];
-	/* Placed by account, in seq order within each; rec is reused for
-	 * the positions. */
-	{
-		uint64_t *sorted;
-
-		if ((sorted = calloc(n, sizeof *sorted)) == NULL) {
-			rc = CAIRN_ENOMEM;
-			goto out;
-		}
-		for (j = 0; j < n; j++)
-			sorted[start[rec[j]]++] = seqs[j];
-		free(seqs);
-		seqs = sorted;
-	}
+	for (j = 0; j < n; j++)
+		sorted[start[rec[j]]++] = seqs[j];
 	for (i = 0, j = 0, rc = 0; i < na && rc == 0; i++) {
 		memcpy(kb, acc[i]->key, acc[i]->len);
 		for (; j < start[i] && rc == 0; j++) {
-			cairn_put_be64(kb + acc[i]->len, seqs[j]);
+			cairn_put_be64(kb + acc[i]->len, sorted[j]);
 			val(&k, kb, acc[i]->len + 8);
 			val(&v, "", 0);
 			rc = mdb_cursor_put(acur, &k, &v, 0);
@@ -1405,6 +1396,7 @@ out:
 	free(start);
 	free(rec);
 	free(seqs);
+	free(sorted);
 	return rc;
 }
 
@@ -1988,6 +1980,29 @@ log_span(MDB_txn *txn, MDB_dbi span, const uint8_t *k, size_t n,
 	return 0;
 }
 
+/* From the record at c (rc: what positioning it returned), stepping with
+ * op, the first of account key k whose seq is within [first, last]: 0 with
+ * its seq, or CAIRN_ENOTFOUND. */
+static int
+log_find(MDB_cursor *c, int rc, MDB_val *lk, MDB_val *lv, MDB_cursor_op op,
+    const uint8_t *k, size_t n, uint64_t first, uint64_t last, uint64_t *seq)
+{
+	uint64_t at;
+
+	for (; rc == 0; rc = mdb_cursor_get(c, lk, lv, op)) {
+		if (lk->mv_size != 8)
+			return CAIRN_ECORRUPT;
+		at = cairn_get_be64(lk->mv_data);
+		if (at < first || at > last)
+			return CAIRN_ENOTFOUND;
+		if (lv->mv_size == n && memcmp(lv->mv_data, k, n) == 0) {
+			*seq = at;
+			return 0;
+		}
+	}
+	return mdbrc(rc);
+}
+
 /* The first seq >= *next in account_log (at lcur) whose account key is k;
  * from *next when *started is 2, else resumes (3). */
 static int
@@ -1995,7 +2010,7 @@ log_seq(const uint8_t *k, size_t n, MDB_cursor *lcur, MDB_dbi span,
     uint64_t *next, int *started, uint64_t *seq)
 {
 	MDB_val lk, lv;
-	uint64_t first, last, at;
+	uint64_t first, last;
 	uint8_t sb[8];
 	int rc;
 
@@ -2011,18 +2026,10 @@ log_seq(const uint8_t *k, size_t n, MDB_cursor *lcur, MDB_dbi span,
 		*started = 3;
 	} else
 		rc = mdb_cursor_get(lcur, &lk, &lv, MDB_NEXT);
-	for (; rc == 0; rc = mdb_cursor_get(lcur, &lk, &lv, MDB_NEXT)) {
-		if (lk.mv_size != 8)
-			return CAIRN_ECORRUPT;
-		if ((at = cairn_get_be64(lk.mv_data)) > last)
-			return CAIRN_ENOTFOUND;
-		if (lv.mv_size == n && memcmp(lv.mv_data, k, n) == 0) {
-			*seq = at;
-			*next = at + 1;
-			return 0;
-		}
-	}
-	return mdbrc(rc);
+	if ((rc = log_find(lcur, rc, &lk, &lv, MDB_NEXT, k, n, first, last,
+	    seq)) == 0)
+		*next = *seq + 1;
+	return rc;
 }
 
 /*
@@ -2556,9 +2563,9 @@ log_step(MDB_cursor *c, MDB_dbi span, const uint8_t *k, size_t n,
     uint64_t from, int back, uint64_t *seq)
 {
 	MDB_val lk, lv;
-	uint64_t first, last, at;
+	uint64_t first, last;
 	uint8_t sb[8];
-	int rc, op = back ? MDB_PREV : MDB_NEXT;
+	int rc;
 
 	if ((rc = log_span(mdb_cursor_txn(c), span, k, n, &first, &last)) != 0)
 		return rc;
@@ -2577,18 +2584,8 @@ log_step(MDB_cursor *c, MDB_dbi span, const uint8_t *k, size_t n,
 		else if (rc == MDB_NOTFOUND)
 			rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
 	}
-	for (; rc == 0; rc = mdb_cursor_get(c, &lk, &lv, op)) {
-		if (lk.mv_size != 8)
-			return CAIRN_ECORRUPT;
-		at = cairn_get_be64(lk.mv_data);
-		if (back ? at < first : at > last)
-			return CAIRN_ENOTFOUND;
-		if (lv.mv_size == n && memcmp(lv.mv_data, k, n) == 0) {
-			*seq = at;
-			return 0;
-		}
-	}
-	return mdbrc(rc);
+	return log_find(c, rc, &lk, &lv, back ? MDB_PREV : MDB_NEXT, k, n,
+	    first, last, seq);
 }
 
 static int
