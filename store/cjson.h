@@ -36,6 +36,15 @@ int	cairn_json_parse(const uint8_t *, size_t, json_t **out, char *errbuf,
 	    size_t errlen);
 
 /*
+ * cairn_json_parse without its fast path (YAJL, cjson.c): jansson alone,
+ * the reference the fast path must agree with (tests and fuzzing).
+ */
+int	cairn_json_parse_jansson(const uint8_t *, size_t, json_t **out,
+	    char *errbuf, size_t errlen);
+/* How many parses the fast path has made in this process (tests). */
+unsigned long	cairn_json_fast_count(void);
+
+/*
  * Appends the canonical encoding of v to out. Refuses reals, unsafe
  * integers, non-ASCII or NUL-bearing keys, depth > 64 (CAIRN_EINVAL) and
  * strings that are not valid UTF-8 (CAIRN_EUTF8). On error out may hold a

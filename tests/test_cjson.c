@@ -636,6 +636,114 @@ START_TEST(property_roundtrip)
 }
 END_TEST
 
+/*
+ * The fast path (YAJL) and jansson alone: the same code, message and value
+ * for every input; the fast path taken where it should be and nowhere
+ * YAJL is laxer than jansson.
+ */
+START_TEST(fast_path)
+{
+	static const struct {
+		const char	*in;
+		int		 rc;
+		int		 fast;	/* 1: the fast path made the value */
+	} c[] = {
+		{ "{\"id\":\"e-1\",\"type\":\"account.created\",\"time\":"
+		    "\"2026-11-30T00:00:00.123456+08:00\",\"account\":\"u-1\","
+		    "\"note\":\"caf\xc3\xa9 \xe4\xb8\xad\"}", 0, 1 },
+		{ " {\"a\" : [ true , false , null ] } \r\n\t", 0, 1 },
+		{ "[0,-0,7,-7,999999999999999,-999999999999999]", 0, 1 },
+		/* A key with escapes, then a value with escapes: the key is
+		 * copied before YAJL decodes the value where it decoded it. */
+		{ "{\"a\\nb\":\"c\\td\",\"e\\\"f\":\"g\\\\h\\/\"}", 0, 1 },
+		{ "[\"\\\\u0041\"]", 0, 1 },	/* an escaped backslash, then u */
+		{ "{\"a\":{\"b\":{}},\"c\":[]}", 0, 1 },
+		/* Left to jansson. */
+		{ "\"plain\"", 0, 0 },
+		{ "7", 0, 0 },
+		{ "{}\"x", CAIRN_EJSON, 0 },
+		{ "[1] \"]", CAIRN_EJSON, 0 },
+		{ "4\"", CAIRN_EJSON, 0 },
+		{ "{}  \r\n", 0, 1 },
+		{ "1000000000000000", 0, 0 },
+		{ "-9007199254740991", 0, 0 },
+		{ "9007199254740992", CAIRN_EINVAL, 0 },
+		{ "99999999999999999999", CAIRN_EINVAL, 0 },
+		{ "\"\\u00e9\"", 0, 0 },
+		{ "\"\\ud83d\\ude00\"", 0, 0 },
+		{ "\"\\ud800\"", CAIRN_EJSON, 0 },
+		{ "\"\\udc00\"", CAIRN_EJSON, 0 },
+		{ "\"a\\u0000b\"", CAIRN_EINVAL, 0 },
+		{ "[1,\v2]", CAIRN_EJSON, 0 },
+		{ "[1,\f2]", CAIRN_EJSON, 0 },
+		{ "{\"a\":1,\"a\":2}", CAIRN_EJSON, 0 },
+		{ "{\"x\":{\"a\\n\":1,\"a\\n\":[]}}", CAIRN_EJSON, 0 },
+		{ "[1.5]", CAIRN_EINVAL, 0 },
+		{ "[1e2]", CAIRN_EINVAL, 0 },
+		{ "{\"\xc3\xa9\":1}", CAIRN_EINVAL, 1 },
+		{ "[1,2", CAIRN_EJSON, 0 },
+		{ "{\"a\":1}x", CAIRN_EJSON, 0 },
+		{ "[01]", CAIRN_EJSON, 0 },
+		{ "[1,]", CAIRN_EJSON, 0 },
+		{ "\"\x01\"", CAIRN_EJSON, 0 },
+		{ " ", CAIRN_EJSON, 0 },
+		{ "1 2", CAIRN_EJSON, 0 },
+	};
+	char err[160], jerr[160], key[300];
+	json_t *v, *j;
+	unsigned long before;
+	size_t i;
+	char *s;
+	int rc;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		before = cairn_json_fast_count();
+		rc = cairn_json_parse((const uint8_t *)c[i].in,
+		    strlen(c[i].in), &v, err, sizeof err);
+		ck_assert_msg(rc == c[i].rc, "%zu: rc %d", i, rc);
+		ck_assert_msg(cairn_json_fast_count() - before ==
+		    (unsigned long)c[i].fast, "%zu: fast path %s", i,
+		    c[i].fast ? "not taken" : "taken");
+		ck_assert_int_eq(cairn_json_parse_jansson(
+		    (const uint8_t *)c[i].in, strlen(c[i].in), &j, jerr,
+		    sizeof jerr), rc);
+		if (rc == 0)
+			ck_assert_msg(json_equal(v, j), "%zu: values differ", i);
+		else
+			ck_assert_str_eq(err, jerr);
+		json_decref(v);
+		json_decref(j);
+	}
+	/* Depth: 64 nested is ours, 65 is refused with our message, and
+	 * deeper the fast path stops. */
+	for (i = 64; i <= 66; i++) {
+		s = nest((int)i, '[', ']');
+		before = cairn_json_fast_count();
+		rc = cairn_json_parse((const uint8_t *)s, strlen(s), &v, err,
+		    sizeof err);
+		ck_assert_int_eq(rc, i == 64 ? 0 : CAIRN_EINVAL);
+		ck_assert_uint_eq(cairn_json_fast_count() - before, i < 66);
+		ck_assert_int_eq(cairn_json_parse_jansson((const uint8_t *)s,
+		    strlen(s), &j, jerr, sizeof jerr), rc);
+		if (rc != 0)
+			ck_assert_str_eq(err, jerr);
+		json_decref(v);
+		json_decref(j);
+		free(s);
+	}
+	/* A key too long to copy is jansson's. */
+	memset(key, 'k', sizeof key);
+	memcpy(key, "{\"", 2);
+	memcpy(key + sizeof key - 5, "\":1}", 5);
+	before = cairn_json_fast_count();
+	ck_assert_int_eq(cairn_json_parse((const uint8_t *)key, strlen(key),
+	    &v, err, sizeof err), 0);
+	ck_assert_uint_eq(cairn_json_fast_count(), before);
+	ck_assert_uint_eq(json_object_size(v), 1);
+	json_decref(v);
+}
+END_TEST
+
 /* Collects the tests into one suite. */
 static Suite *
 cjson_suite(void)
@@ -652,6 +760,7 @@ cjson_suite(void)
 	tcase_add_test(tc, every_control_escape);
 	tcase_add_test(tc, check_rejects);
 	tcase_add_test(tc, parse_rejects);
+	tcase_add_test(tc, fast_path);
 	tcase_add_test(tc, encode_rejects);
 	tcase_add_test(tc, member);
 	tcase_add_test(tc, utf8);
