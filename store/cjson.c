@@ -887,12 +887,12 @@ cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
 
 	if (n != 0 && s == NULL)
 		return CAIRN_EINVAL;
-	if (n != 0 && memchr(s, 0, n) != NULL)
-		return CAIRN_EINVAL;
 	if (n != 0 && utf8_prefix(u, n) != n)
 		return CAIRN_EUTF8;
 	/* Every string of every entry and receipt passes here: reserve the
-	 * worst case (six bytes out per byte in) once, then write in place. */
+	 * worst case (six bytes out per byte in) once, then write in place
+	 * (out->len moves only at the end, so a NUL found on the way leaves
+	 * out as it was). */
 	if (n > (SIZE_MAX - 3) / 6)
 		return CAIRN_ENOMEM;
 	if ((rc = cairn_buf_reserve(out, 6 * n + 2)) != 0)
@@ -904,6 +904,10 @@ cairn_cjson_add_string(struct cairn_buf *out, const char *s, size_t n)
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			*w++ = c;
 			continue;
+		}
+		if (c == 0) {
+			out->p[out->len] = 0;
+			return CAIRN_EINVAL;
 		}
 		*w++ = '\\';
 		switch (c) {
