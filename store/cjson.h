@@ -41,7 +41,7 @@ int	cairn_json_parse(const uint8_t *, size_t, json_t **out, char *errbuf,
  */
 int	cairn_json_parse_jansson(const uint8_t *, size_t, json_t **out,
 	    char *errbuf, size_t errlen);
-/* How many parses the fast path has made in this process (tests). */
+/* How many parses the fast path has made on this thread (tests). */
 unsigned long	cairn_json_fast_count(void);
 
 /*
